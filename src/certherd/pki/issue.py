@@ -1,0 +1,348 @@
+"""Issuing certificates: self-signed roots, subordinate CAs and end-entity certificates.
+
+Issuing is on the hot path, so everything that depends only on the issuing CA (its name,
+its authority key identifier, its validity and path length) is computed once in
+:class:`Issuer`; extensions that never vary are module constants.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from certherd.errors import ValidationError
+from certherd.pki.keys import (
+    KeyAlgorithm,
+    PrivateKey,
+    PublicKey,
+    key_algorithm_of,
+    public_key_matches,
+)
+from certherd.pki.names import to_general_names, validate_sans
+from certherd.pki.signing import SigningAlgorithm, check_compatible, default_signing_algorithm
+from certherd.pki.subject import Subject
+from certherd.pki.templates import Template, TemplateSpec, parse_template_arn
+from certherd.pki.validity import Validity
+
+__all__ = [
+    "Issuer",
+    "Template",
+    "TemplateSpec",
+    "Validity",
+    "issue_certificate",
+    "new_serial",
+    "parse_template_arn",
+    "self_signed_ca_certificate",
+]
+
+#: Serials are positive and fit in 20 octets (RFC 5280 section 4.1.2.2).
+MAX_SERIAL = (1 << 159) - 1
+
+
+def _key_usage(*, digital_signature: bool, key_encipherment: bool, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=False,
+        key_encipherment=key_encipherment,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+_KU_CA = _key_usage(digital_signature=True, key_encipherment=False, ca=True)
+_KU_RSA_LEAF = _key_usage(digital_signature=True, key_encipherment=True, ca=False)
+_KU_EC_LEAF = _key_usage(digital_signature=True, key_encipherment=False, ca=False)
+_EKU_SERVER_CLIENT = x509.ExtendedKeyUsage(
+    [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+)
+_EKU_SERVER = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH])
+_BC_LEAF = x509.BasicConstraints(ca=False, path_length=None)
+
+
+def new_serial() -> int:
+    """A fresh positive random serial number of at most 159 bits (from :mod:`secrets`)."""
+    while True:
+        serial = secrets.randbits(159)
+        if serial:
+            return serial
+
+
+def _check_serial(serial: int) -> None:
+    if isinstance(serial, bool) or not isinstance(serial, int) or not 0 < serial <= MAX_SERIAL:
+        raise ValidationError("must be a positive integer of at most 159 bits", field="Serial")
+
+
+@dataclass(frozen=True, slots=True)
+class Issuer:
+    """A CA ready to issue: certificate, key, and what issuing needs from them, precomputed."""
+
+    certificate: x509.Certificate
+    key: PrivateKey
+    name: x509.Name
+    authority_key_identifier: x509.AuthorityKeyIdentifier
+    not_before: datetime
+    not_after: datetime
+    path_length: int | None
+    key_algorithm: KeyAlgorithm
+
+    @classmethod
+    def from_certificate(cls, certificate: x509.Certificate, key: PrivateKey) -> Issuer:
+        """Prepare ``certificate`` / ``key`` for issuing.
+
+        Raises:
+            ValidationError: (field ``PrivateKey``) the key does not match the certificate;
+                (field ``Certificate``) the certificate is not a CA certificate allowed to
+                sign certificates, or its key algorithm is not supported.
+        """
+        key_algorithm = key_algorithm_of(key, field="PrivateKey")
+        if not public_key_matches(key, certificate):
+            raise ValidationError(
+                "the CA's private key does not match its certificate", field="PrivateKey"
+            )
+        extensions = certificate.extensions
+        try:
+            constraints = extensions.get_extension_for_class(x509.BasicConstraints).value
+        except x509.ExtensionNotFound:
+            constraints = None
+        if constraints is None or not constraints.ca:
+            raise ValidationError(
+                "is not a CA certificate (BasicConstraints CA:TRUE)", field="Certificate"
+            )
+        try:
+            if not extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign:
+                raise ValidationError(
+                    "the CA certificate's key usage does not allow signing certificates",
+                    field="Certificate",
+                )
+        except x509.ExtensionNotFound:
+            pass
+        try:
+            ski = extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+            aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+        except x509.ExtensionNotFound:
+            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+        return cls(
+            certificate=certificate,
+            key=key,
+            name=certificate.subject,
+            authority_key_identifier=aki,
+            not_before=certificate.not_valid_before_utc,
+            not_after=certificate.not_valid_after_utc,
+            path_length=constraints.path_length,
+            key_algorithm=key_algorithm,
+        )
+
+
+@lru_cache(maxsize=64)
+def _crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not url.isascii():
+        raise ValidationError("must be an http(s) URL", field="CrlDistributionPoint")
+    point = x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(url)],
+        relative_name=None,
+        reasons=None,
+        crl_issuer=None,
+    )
+    return x509.CRLDistributionPoints([point])
+
+
+def _signing(
+    signing_algorithm: SigningAlgorithm | None, key: PrivateKey, key_alg: KeyAlgorithm
+) -> SigningAlgorithm:
+    if signing_algorithm is None:
+        return default_signing_algorithm(key_alg)
+    check_compatible(signing_algorithm, key)
+    return SigningAlgorithm(signing_algorithm)
+
+
+@lru_cache(maxsize=256)
+def _subject_name(subject: Subject) -> x509.Name:
+    # Building an x509.Name costs several microseconds; callers often reuse subjects.
+    return subject.to_x509_name()
+
+
+def _name(subject: Subject | x509.Name) -> x509.Name:
+    return subject if isinstance(subject, x509.Name) else _subject_name(subject)
+
+
+def self_signed_ca_certificate(
+    *,
+    key: PrivateKey,
+    subject: Subject | x509.Name,
+    validity: Validity,
+    signing_algorithm: SigningAlgorithm | None = None,
+    serial: int,
+    path_length: int | None = None,
+) -> x509.Certificate:
+    """A self-signed root CA certificate for ``key``.
+
+    Extensions: BasicConstraints CA:TRUE (with ``path_length`` if given), critical;
+    KeyUsage digitalSignature, keyCertSign, cRLSign, critical; SubjectKeyIdentifier; and an
+    AuthorityKeyIdentifier equal to it.
+
+    Raises:
+        ValidationError: an empty subject (field ``Subject``), a bad serial, a negative
+            path length, an unsupported key or a signing algorithm that does not fit it.
+    """
+    key_alg = key_algorithm_of(key, field="KeyAlgorithm")
+    algorithm = _signing(signing_algorithm, key, key_alg)
+    _check_serial(serial)
+    if path_length is not None and path_length < 0:
+        raise ValidationError("must not be negative", field="PathLength")
+    name = _name(subject)
+    if len(name) == 0:
+        raise ValidationError("a CA certificate needs a non-empty subject", field="Subject")
+    public_key = key.public_key()
+    ski = x509.SubjectKeyIdentifier.from_public_key(public_key)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(validity.not_before)
+        .not_valid_after(validity.not_after)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(_KU_CA, critical=True)
+        .add_extension(ski, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
+    )
+    return builder.sign(key, algorithm.hash_algorithm())
+
+
+def _resolve_issuer(
+    issuer: Issuer | None, certificate: x509.Certificate | None, key: PrivateKey | None
+) -> Issuer:
+    if issuer is not None:
+        if certificate is not None or key is not None:
+            raise TypeError("pass either issuer= or issuer_certificate=/issuer_key=, not both")
+        return issuer
+    if certificate is None or key is None:
+        raise TypeError("issuer= or both issuer_certificate= and issuer_key= are required")
+    return Issuer.from_certificate(certificate, key)
+
+
+def _clip(validity: Validity, issuer: Issuer) -> tuple[datetime, datetime]:
+    if validity.not_after > issuer.not_after:
+        raise ValidationError(
+            f"the CA's certificate expires at {issuer.not_after.isoformat()}, before the "
+            f"requested end {validity.not_after.isoformat()}",
+            field="Validity",
+        )
+    start = max(validity.not_before, issuer.not_before)
+    if validity.not_after <= start:
+        raise ValidationError(
+            f"the requested end {validity.not_after.isoformat()} is before the CA's "
+            f"certificate becomes valid ({issuer.not_before.isoformat()})",
+            field="Validity",
+        )
+    return start, validity.not_after
+
+
+def issue_certificate(
+    *,
+    issuer: Issuer | None = None,
+    issuer_certificate: x509.Certificate | None = None,
+    issuer_key: PrivateKey | None = None,
+    public_key: PublicKey,
+    subject: Subject | x509.Name,
+    sans: Sequence[str] = (),
+    validity: Validity,
+    signing_algorithm: SigningAlgorithm | None = None,
+    serial: int,
+    ca_path_length: int | None = None,
+    crl_distribution_point: str | None = None,
+    server_auth_only: bool = False,
+) -> x509.Certificate:
+    """Issue a certificate for ``public_key`` signed by a CA.
+
+    Give the CA as ``issuer`` (an :class:`Issuer`, fastest for repeated issuing) or as
+    ``issuer_certificate`` + ``issuer_key``. With ``ca_path_length=None`` the certificate is
+    an end entity: BasicConstraints CA:FALSE; KeyUsage digitalSignature (+ keyEncipherment
+    for RSA keys), critical; ExtendedKeyUsage serverAuth + clientAuth (serverAuth only with
+    ``server_auth_only``). With a path length it is a subordinate CA: BasicConstraints
+    CA:TRUE pathlen, critical; KeyUsage digitalSignature, keyCertSign, cRLSign, critical.
+    Both get SubjectAlternativeName (DNS names; IP addresses; wildcards; critical when the
+    subject is empty), SubjectKeyIdentifier, the issuer's AuthorityKeyIdentifier and, when
+    ``crl_distribution_point`` is given, a CRLDistributionPoints extension.
+
+    The start is moved up to the CA certificate's start if it is earlier.
+
+    Raises:
+        ValidationError: (field ``Validity``) the CA's certificate expires before the
+            requested end, or becomes valid after it; (``SubjectAlternativeNames``) an
+            invalid name; (``Subject``) an empty subject with no SANs, or an empty subject
+            for a CA; (``Serial``) a bad serial; (``TemplateArn``) a path length the CA's own
+            path length does not allow; (``SigningAlgorithm``) an algorithm that does not
+            fit the CA key; (``PublicKey``) an unsupported key; see also
+            :meth:`Issuer.from_certificate`.
+        TypeError: neither or both ways of giving the CA were used.
+    """
+    ca = _resolve_issuer(issuer, issuer_certificate, issuer_key)
+    algorithm = _signing(signing_algorithm, ca.key, ca.key_algorithm)
+    key_algorithm_of(public_key, field="PublicKey")
+    _check_serial(serial)
+    start, end = _clip(validity, ca)
+    name = _name(subject)
+    names = validate_sans(sans)
+    if ca_path_length is not None:
+        if ca_path_length < 0:
+            raise ValidationError("the CA path length must not be negative", field="TemplateArn")
+        if ca.path_length is not None and ca_path_length >= ca.path_length:
+            raise ValidationError(
+                f"the issuing CA's path length constraint ({ca.path_length}) does not allow "
+                f"a subordinate CA with path length {ca_path_length}",
+                field="TemplateArn",
+            )
+        if len(name) == 0:
+            raise ValidationError("a CA certificate needs a non-empty subject", field="Subject")
+    elif len(name) == 0 and not names:
+        raise ValidationError(
+            "the certificate needs a subject or at least one subject alternative name",
+            field="Subject",
+        )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(ca.name)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(start)
+        .not_valid_after(end)
+    )
+    if ca_path_length is None:
+        is_rsa = isinstance(public_key, rsa.RSAPublicKey)
+        builder = (
+            builder.add_extension(_BC_LEAF, critical=True)
+            .add_extension(_KU_RSA_LEAF if is_rsa else _KU_EC_LEAF, critical=True)
+            .add_extension(_EKU_SERVER if server_auth_only else _EKU_SERVER_CLIENT, critical=False)
+        )
+    else:
+        builder = builder.add_extension(
+            x509.BasicConstraints(ca=True, path_length=ca_path_length), critical=True
+        ).add_extension(_KU_CA, critical=True)
+    if names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(to_general_names(names)), critical=len(name) == 0
+        )
+    builder = builder.add_extension(
+        x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
+    ).add_extension(ca.authority_key_identifier, critical=False)
+    if crl_distribution_point is not None:
+        builder = builder.add_extension(
+            _crl_distribution_points(crl_distribution_point), critical=False
+        )
+    return builder.sign(ca.key, algorithm.hash_algorithm())
