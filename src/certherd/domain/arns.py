@@ -1,0 +1,111 @@
+"""Amazon Resource Names of AWS's shape for everything certherd keeps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from certherd.errors import ValidationError
+
+_ARN_RE = re.compile(
+    r"^arn:(?P<partition>[\w+=/,.@-]+):(?P<service>[\w-]+):(?P<region>[\w+=/,.@-]*):"
+    r"(?P<account>[0-9]*):(?P<resource>[\w+=,.@/:-]+)$"
+)
+_ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
+
+
+@dataclass(frozen=True)
+class Arn:
+    """A parsed ARN: ``arn:<partition>:<service>:<region>:<account>:<resource>``."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    def __str__(self) -> str:
+        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
+
+    @property
+    def resource_parts(self) -> list[str]:
+        return self.resource.split("/")
+
+
+def parse_arn(text: str, *, field: str, service: str | None = None) -> Arn:
+    """Parse ``text`` as an ARN, optionally of one service.
+
+    Raises ValidationError naming ``field`` when it is not an ARN of that shape.
+    """
+    if not isinstance(text, str) or not 20 <= len(text) <= 2048:
+        raise ValidationError("must be an ARN of 20 to 2048 characters", field=field)
+    m = _ARN_RE.match(text)
+    if m is None:
+        raise ValidationError(f"{text!r} is not a valid ARN", field=field)
+    arn = Arn(**m.groupdict())
+    if service is not None and arn.service != service:
+        raise ValidationError(f"{text!r} is not an {service} ARN", field=field)
+    return arn
+
+
+def validate_account_id(account: str, *, field: str = "AccountId") -> str:
+    """Return ``account`` if it is a 12-digit account id, else raise ValidationError."""
+    if not isinstance(account, str) or not _ACCOUNT_RE.match(account):
+        raise ValidationError("must be exactly 12 digits", field=field)
+    return account
+
+
+@dataclass(frozen=True)
+class ArnFactory:
+    """Builds the ARNs of one deployment (partition and region come from settings)."""
+
+    partition: str
+    region: str
+
+    def certificate(self, account: str, certificate_id: str) -> str:
+        return f"arn:{self.partition}:acm:{self.region}:{account}:certificate/{certificate_id}"
+
+    def authority(self, account: str, authority_id: str) -> str:
+        return (
+            f"arn:{self.partition}:acm-pca:{self.region}:{account}:"
+            f"certificate-authority/{authority_id}"
+        )
+
+    def issued_certificate(self, authority_arn: str, serial_hex: str) -> str:
+        """ARN AWS Private CA gives a certificate issued directly by IssueCertificate."""
+        return f"{authority_arn}/certificate/{serial_hex}"
+
+    def certificate_id(self, arn: str, *, field: str = "CertificateArn") -> tuple[str, str]:
+        """Return ``(account, certificate_id)`` of an ACM certificate ARN of this deployment."""
+        parsed = parse_arn(arn, field=field, service="acm")
+        parts = parsed.resource_parts
+        if len(parts) != 2 or parts[0] != "certificate" or not parts[1]:
+            raise ValidationError(f"{arn!r} is not a certificate ARN", field=field)
+        self._check_home(parsed, arn, field)
+        return parsed.account, parts[1]
+
+    def authority_id(self, arn: str, *, field: str = "CertificateAuthorityArn") -> tuple[str, str]:
+        """Return ``(account, authority_id)`` of a private CA ARN of this deployment."""
+        parsed = parse_arn(arn, field=field, service="acm-pca")
+        parts = parsed.resource_parts
+        if len(parts) != 2 or parts[0] != "certificate-authority" or not parts[1]:
+            raise ValidationError(f"{arn!r} is not a certificate authority ARN", field=field)
+        self._check_home(parsed, arn, field)
+        return parsed.account, parts[1]
+
+    def issued_certificate_serial(self, arn: str, *, field: str = "CertificateArn") -> str:
+        """Return the hex serial of an ARN made by :meth:`issued_certificate`."""
+        parsed = parse_arn(arn, field=field, service="acm-pca")
+        parts = parsed.resource_parts
+        if len(parts) != 4 or parts[0] != "certificate-authority" or parts[2] != "certificate":
+            raise ValidationError(f"{arn!r} is not an issued-certificate ARN", field=field)
+        return parts[3]
+
+    def _check_home(self, parsed: Arn, text: str, field: str) -> None:
+        if parsed.partition != self.partition or parsed.region != self.region:
+            raise ValidationError(
+                f"{text!r} names partition {parsed.partition!r} and region {parsed.region!r}; "
+                f"this server serves {self.partition!r} / {self.region!r}",
+                field=field,
+            )
+        validate_account_id(parsed.account, field=field)
