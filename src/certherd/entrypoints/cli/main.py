@@ -1,0 +1,149 @@
+"""The ``certherd`` command: the root app, its global options and :func:`main`.
+
+Commands are a noun then a verb (``certherd cert list``). Everything but ``serve``,
+``db`` and ``keys`` talks to a running server over its HTTP API.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from certherd import __version__
+from certherd.entrypoints.cli import admin, ca, cert, config_cmd
+from certherd.entrypoints.cli.errors import CliError
+from certherd.entrypoints.cli.output import OutputFormat
+from certherd.entrypoints.cli.state import State
+
+__all__ = ["app", "main"]
+
+
+class CertherdGroup(TyperGroup):
+    """The root group: an expected error anywhere below becomes one line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CliError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    name="certherd",
+    cls=CertherdGroup,
+    help="certherd: certificate lifecycle manager (private CAs and certificates).",
+    no_args_is_help=True,
+    # Locals can hold tokens and passphrases: never print them with a traceback.
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(ca.app, name="ca")
+app.add_typer(cert.app, name="cert")
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.keys_app, name="keys")
+app.command("serve")(admin.serve)
+
+_ACCOUNT_RE = re.compile(r"[0-9]{12}")
+
+
+def _account(value: str | None) -> str | None:
+    if value is not None and not _ACCOUNT_RE.fullmatch(value):
+        raise typer.BadParameter("an account id is exactly 12 digits")
+    return value
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"certherd {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CERTHERD_URL",
+            help="Server URL (default: the credentials file's, else http://127.0.0.1:8600).",
+            show_default=False,
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CERTHERD_TOKEN",
+            help="API token (default: the credentials file's).",
+            show_default=False,
+            show_envvar=True,
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="CERTHERD_DATA_DIR",
+            file_okay=False,
+            help="Data directory; the credentials file is <data dir>/credentials.json "
+            "(default ~/.local/share/certherd).",
+            show_default=False,
+        ),
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            callback=_account,
+            help="Act for this account (12 digits; needs an admin token).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--output",
+            "-o",
+            envvar="CERTHERD_OUTPUT",
+            case_sensitive=False,
+            help="table (readable) or json (the API's JSON, for scripts).",
+        ),
+    ] = OutputFormat.table,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """certherd: certificate lifecycle manager (private CAs and certificates).
+
+    Connection: --url / CERTHERD_URL and --token / CERTHERD_TOKEN, else the credentials
+    file the server wrote on its first start (<data dir>/credentials.json).
+    """
+    del version
+    ctx.obj = State(
+        url=url,
+        token=token,
+        token_source=_source(ctx, "token", "--token", "CERTHERD_TOKEN"),
+        data_dir=data_dir,
+        account=account,
+        output=output,
+    )
+
+
+def _source(ctx: typer.Context, name: str, option: str, variable: str) -> str:
+    source = ctx.get_parameter_source(name)
+    return variable if source is not None and source.name == "ENVIRONMENT" else option
+
+
+def main() -> None:
+    """The console script's entry point."""
+    app(prog_name="certherd")
+
+
+if __name__ == "__main__":
+    main()
