@@ -1,0 +1,645 @@
+"""The certificate manager's use cases: request, import, describe, list, export, renew, delete."""
+
+from __future__ import annotations
+
+import builtins
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from certherd.domain import certificate as model
+from certherd.domain.arns import ArnFactory, validate_account_id
+from certherd.domain.authority import CertificateAuthority, check_can_issue
+from certherd.domain.certificate import (
+    DEFAULT_PRIVATE_VALIDITY_DAYS,
+    MAX_DOMAIN_NAMES,
+    REQUESTABLE_KEY_ALGORITHMS,
+    Certificate,
+    CertificateStatus,
+    CertificateType,
+    CertificateVersion,
+    RenewalEligibility,
+    RenewalStatus,
+    RenewalSummary,
+    RevocationReason,
+    VersionAction,
+)
+from certherd.domain.clock import Clock
+from certherd.domain.inventory import CertificateFilter, PageRequest
+from certherd.domain.renewal import renewal_obstacle
+from certherd.domain.tags import Tag, merge_tags, remove_tags, validate_tags
+from certherd.errors import (
+    InvalidStateError,
+    LimitExceededError,
+    ResourceInUseError,
+    ValidationError,
+)
+from certherd.pki.export import check_passphrase, encrypt_private_key
+from certherd.pki.issue import Validity
+from certherd.pki.keys import KeyAlgorithm, PrivateKey, generate_private_key
+from certherd.pki.names import validate_domain_name, validate_san
+from certherd.pki.parse import (
+    CertificateInfo,
+    certificate_to_pem,
+    chain_to_pem,
+    check_import,
+)
+from certherd.pki.subject import Subject
+from certherd.services.issuing import ACM_TO_CRL_REASON, IssuingService
+from certherd.services.keys import load_private_key, store_private_key
+from certherd.services.lookup import load_authority, load_certificate
+from certherd.services.ports import SecretBox, UnitOfWork, UnitOfWorkFactory
+from certherd.services.signer import Signer
+
+_TOKEN_RE = re.compile(r"^\w{1,32}$")
+IDEMPOTENCY_WINDOW = timedelta(hours=1)
+MAX_CERTIFICATE_BYTES, MAX_KEY_BYTES, MAX_CHAIN_BYTES = 32768, 8192, 2097152
+ALL_CERTIFICATES = CertificateFilter()
+FIRST_PAGE = PageRequest()
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """A certificate as a caller sees it at one instant."""
+
+    certificate: Certificate
+    status: CertificateStatus
+    renewal_eligibility: RenewalEligibility
+    days_to_expiry: int
+
+
+@dataclass(frozen=True)
+class CertificateMaterial:
+    certificate_pem: str
+    chain_pem: str | None
+
+
+@dataclass(frozen=True)
+class ExportedCertificate:
+    certificate_pem: str
+    chain_pem: str | None
+    private_key_pem: str  # encrypted PKCS#8
+
+
+@dataclass(frozen=True)
+class ExpiryPoint:
+    """One certificate in the expiry gauge."""
+
+    arn: str
+    domain_name: str
+    type: CertificateType
+    status: CertificateStatus
+    not_after: datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    items: builtins.list[CertificateView]
+    next_token: str | None
+
+
+class CertificateService:
+    """ACM semantics over certherd's own private CAs and imported certificates."""
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        signer: Signer,
+        issuing: IssuingService,
+        secrets: SecretBox,
+        clock: Clock,
+        arns: ArnFactory,
+    ) -> None:
+        self._uow = uow
+        self._signer = signer
+        self._issuing = issuing
+        self._secrets = secrets
+        self._clock = clock
+        self._arns = arns
+
+    # -- requesting and importing -----------------------------------------------------------
+
+    def request(
+        self,
+        *,
+        account: str,
+        domain_name: str,
+        authority_arn: str | None,
+        subject_alternative_names: Sequence[str] = (),
+        key_algorithm: KeyAlgorithm = KeyAlgorithm.RSA_2048,
+        idempotency_token: str | None = None,
+        validity_days: int = DEFAULT_PRIVATE_VALIDITY_DAYS,
+        tags: Sequence[Tag] = (),
+    ) -> str:
+        """Issue a private certificate from one of our CAs (RequestCertificate); return its ARN.
+
+        The same idempotency token within an hour returns the first certificate's ARN.
+        Raises ValidationError for bad names, algorithms or tags, NotFoundError for an
+        unknown CA and InvalidStateError for a CA that cannot issue.
+        """
+        validate_account_id(account)
+        names = self._names(domain_name, subject_alternative_names)
+        if key_algorithm not in REQUESTABLE_KEY_ALGORITHMS:
+            raise ValidationError(
+                f"{key_algorithm.value} cannot be requested; use one of "
+                + ", ".join(sorted(a.value for a in REQUESTABLE_KEY_ALGORITHMS)),
+                field="KeyAlgorithm",
+            )
+        if idempotency_token is not None and not _TOKEN_RE.match(idempotency_token):
+            raise ValidationError(
+                "must be 1 to 32 letters, digits or underscores", field="IdempotencyToken"
+            )
+        if not 1 <= validity_days <= 36500:
+            raise ValidationError("must be between 1 and 36500 days", field="ValidityInDays")
+        if authority_arn is None:
+            raise ValidationError(
+                "is required: certherd issues private certificates from its own CAs",
+                field="CertificateAuthorityArn",
+            )
+        checked_tags = validate_tags(tags)
+        now = self._clock.now()
+        key = generate_private_key(key_algorithm)
+        with self._uow() as uow:
+            if idempotency_token is not None:
+                found = uow.certificates.find_by_token(
+                    account, idempotency_token, now - IDEMPOTENCY_WINDOW
+                )
+                if found is not None:
+                    return self._arns.certificate(account, found)
+            ca = load_authority(uow, self._arns, account=account, arn=authority_arn, now=now)
+            check_can_issue(ca, now)
+            certificate_id = str(uuid.uuid4())
+            version, info = self._issue_version(
+                uow, ca, key, names, validity_days, certificate_id, VersionAction.ISSUANCE, now
+            )
+            cert = replace(
+                _new_certificate(
+                    certificate_id=certificate_id,
+                    arn=self._arns.certificate(account, certificate_id),
+                    account=account,
+                    type=CertificateType.PRIVATE,
+                    names=names,
+                    key_algorithm=key_algorithm,
+                    version=version,
+                    info=info,
+                    created_at=now,
+                ),
+                issued_at=now,
+                authority_arn=ca.arn,
+                validity_days=validity_days,
+                idempotency_token=idempotency_token,
+                tags=checked_tags,
+            )
+            uow.certificates.add(cert, version)
+            uow.commit()
+        return cert.arn
+
+    def import_certificate(
+        self,
+        *,
+        account: str,
+        certificate: bytes,
+        private_key: bytes,
+        chain: bytes | None = None,
+        arn: str | None = None,
+        tags: Sequence[Tag] = (),
+    ) -> str:
+        """Import a certificate with its key (ImportCertificate); with ``arn``, re-import in place.
+
+        The key must match, everything must be PEM, the chain ordered from the issuer up and
+        the certificate valid now. Nothing is written when any check fails.
+        """
+        validate_account_id(account)
+        _check_size(certificate, MAX_CERTIFICATE_BYTES, "Certificate")
+        _check_size(private_key, MAX_KEY_BYTES, "PrivateKey")
+        if chain is not None:
+            _check_size(chain, MAX_CHAIN_BYTES, "CertificateChain")
+        if arn is not None and tags:
+            raise ValidationError("tags cannot be applied when re-importing", field="Tags")
+        checked_tags = validate_tags(tags)
+        now = self._clock.now()
+        material = check_import(certificate, private_key, chain, now)
+        info = material.info
+        chain_pem = chain_to_pem(material.chain) if material.chain else None
+        with self._uow() as uow:
+            existing = None
+            if arn is not None:
+                existing = load_certificate(uow, self._arns, account=account, arn=arn)
+                if existing.type is not CertificateType.IMPORTED:
+                    raise ValidationError(
+                        "only an imported certificate can be re-imported", field="CertificateArn"
+                    )
+            secret_id = store_private_key(uow, self._secrets, material.key, now)
+            number = 1 if existing is None else existing.version + 1
+            version = CertificateVersion(
+                number=number,
+                action=VersionAction.IMPORT if existing is None else VersionAction.REIMPORT,
+                serial=info.serial,
+                certificate_pem=certificate_to_pem(material.certificate),
+                chain_pem=chain_pem,
+                key_secret_id=secret_id,
+                not_before=info.not_before,
+                not_after=info.not_after,
+                created_at=now,
+            )
+            names = info.sans or ((info.common_name,) if info.common_name else ())
+            if existing is None:
+                certificate_id = str(uuid.uuid4())
+                cert = replace(
+                    _new_certificate(
+                        certificate_id=certificate_id,
+                        arn=self._arns.certificate(account, certificate_id),
+                        account=account,
+                        type=CertificateType.IMPORTED,
+                        names=names,
+                        key_algorithm=info.key_algorithm,
+                        version=version,
+                        info=info,
+                        created_at=now,
+                    ),
+                    tags=checked_tags,
+                )
+            else:
+                cert = _with_version(existing, version, info)
+            cert = replace(
+                cert,
+                status=CertificateStatus.ISSUED,
+                domain_name=info.common_name or (names[0] if names else ""),
+                subject_alternative_names=names,
+                key_algorithm=info.key_algorithm,
+                imported_at=now,
+                revoked_at=None,
+                revocation_reason=None,
+                validity_days=(info.not_after - info.not_before).days,
+            )
+            if existing is None:
+                uow.certificates.add(cert, version)
+            else:
+                uow.certificates.add_version(cert, version)
+            uow.commit()
+        return cert.arn
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def describe(self, *, account: str, arn: str) -> CertificateView:
+        """The certificate's details as of now (DescribeCertificate)."""
+        with self._uow() as uow:
+            return self._view(load_certificate(uow, self._arns, account=account, arn=arn))
+
+    def list(
+        self,
+        *,
+        account: str,
+        where: CertificateFilter = ALL_CERTIFICATES,
+        page: PageRequest = FIRST_PAGE,
+    ) -> Page:
+        """One page of the account's certificates (ListCertificates)."""
+        with self._uow() as uow:
+            items, token = uow.certificates.page(account, where, page, self._clock.now())
+        return Page([self._view(c) for c in items], token)
+
+    def count(self, *, account: str, where: CertificateFilter = ALL_CERTIFICATES) -> int:
+        with self._uow() as uow:
+            return uow.certificates.count(account, where, self._clock.now())
+
+    def expiry_gauge(self, *, account: str) -> builtins.list[ExpiryPoint]:
+        """Every certificate of the account with its status now and NotAfter (for metrics).
+
+        Read in batches and kept compact, so the transaction is over before the caller
+        formats (or streams) the result.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            return [
+                ExpiryPoint(
+                    c.arn, c.domain_name, c.type, model.effective_status(c, now), c.not_after
+                )
+                for c in uow.certificates.iter_all(account)
+            ]
+
+    def count_by_status(self, *, account: str) -> dict[str, int]:
+        """How many certificates of the account have each (effective) status now."""
+        with self._uow() as uow:
+            return uow.certificates.count_by_status(account, self._clock.now())
+
+    def get(self, *, account: str, arn: str, version: int | None = None) -> CertificateMaterial:
+        """The PEM certificate and chain of the current or a given version (GetCertificate)."""
+        with self._uow() as uow:
+            cert = load_certificate(uow, self._arns, account=account, arn=arn)
+            chosen = self._version(uow, cert, version)
+        return CertificateMaterial(chosen.certificate_pem, chosen.chain_pem)
+
+    def versions(self, *, account: str, arn: str) -> builtins.list[CertificateVersion]:
+        """Every version under the ARN, oldest first."""
+        with self._uow() as uow:
+            cert = load_certificate(uow, self._arns, account=account, arn=arn)
+            return uow.certificates.versions(cert.id)
+
+    # -- export, renewal, revocation --------------------------------------------------------
+
+    def export(self, *, account: str, arn: str, passphrase: bytes) -> ExportedCertificate:
+        """The certificate, chain and key encrypted under ``passphrase`` (ExportCertificate).
+
+        Only private certificates can be exported; exporting makes them eligible for
+        managed renewal.
+        """
+        check_passphrase(passphrase)
+        now = self._clock.now()
+        with self._uow() as uow:
+            cert = load_certificate(uow, self._arns, account=account, arn=arn)
+            if cert.type is not CertificateType.PRIVATE:
+                raise ValidationError(
+                    f"only private certificates can be exported; this one is {cert.type.value}",
+                    field="CertificateArn",
+                )
+            status = model.effective_status(cert, now)
+            if status is not CertificateStatus.ISSUED:
+                raise InvalidStateError(
+                    f"the certificate is {status.value}; only ISSUED ones can be exported",
+                    field="CertificateArn",
+                )
+            current = self._version(uow, cert, None)
+            key = load_private_key(uow, self._secrets, cert.key_secret_id)
+            exported = ExportedCertificate(
+                current.certificate_pem, current.chain_pem, encrypt_private_key(key, passphrase)
+            )
+            uow.certificates.mark_version_exported(cert.id, cert.version, now)
+            uow.certificates.update(replace(cert, exported_at=now))
+            uow.commit()
+        return exported
+
+    def renew(self, *, account: str, arn: str) -> CertificateView:
+        """Renew a private certificate now (RenewCertificate): a new version under the same ARN.
+
+        When the CA cannot issue, the failure is recorded in the renewal summary and
+        InvalidStateError says why.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            cert = load_certificate(uow, self._arns, account=account, arn=arn)
+            if model.renewal_eligibility(cert, now) is not RenewalEligibility.ELIGIBLE:
+                raise ValidationError(
+                    "the certificate is not eligible for renewal: only ISSUED private "
+                    "certificates that were exported or are in use can be renewed",
+                    field="CertificateArn",
+                )
+            renewed = self.renew_in(uow, cert, now)
+            uow.commit()
+        if renewed.renewal is not None and renewed.renewal.status is RenewalStatus.FAILED:
+            reason = renewed.renewal.reason.value if renewed.renewal.reason else "OTHER"
+            raise InvalidStateError(f"renewal failed: {reason}", field="CertificateAuthorityArn")
+        return self._view(renewed)
+
+    def renew_in(self, uow: UnitOfWork, cert: Certificate, now: datetime) -> Certificate:
+        """Try one renewal inside the caller's unit of work; return the certificate as stored.
+
+        On success a new version is added and the summary says SUCCESS; on failure nothing
+        but the summary (FAILED, with the reason) changes.
+        """
+        new_not_after = now + timedelta(days=cert.validity_days)
+        authority = None
+        if cert.authority_arn is not None:
+            _, authority_id = self._arns.authority_id(cert.authority_arn)
+            authority = uow.authorities.get(cert.account, authority_id)
+        obstacle = renewal_obstacle(
+            authority=authority, account=cert.account, new_not_after=new_not_after, now=now
+        )
+        if obstacle is not None or authority is None:
+            failed = replace(cert, renewal=RenewalSummary(RenewalStatus.FAILED, now, obstacle))
+            uow.certificates.update(failed)
+            return failed
+        key = generate_private_key(cert.key_algorithm)
+        version, info = self._issue_version(
+            uow,
+            authority,
+            key,
+            cert.subject_alternative_names,
+            cert.validity_days,
+            cert.id,
+            VersionAction.RENEWAL,
+            now,
+            number=cert.version + 1,
+        )
+        renewed = replace(
+            _with_version(cert, version, info),
+            status=CertificateStatus.ISSUED,
+            exported_at=None,
+            renewal=RenewalSummary(RenewalStatus.SUCCESS, now),
+        )
+        uow.certificates.add_version(renewed, version)
+        return renewed
+
+    def revoke(self, *, account: str, arn: str, reason: RevocationReason) -> str:
+        """Revoke an exported private certificate at its CA (RevokeCertificate); permanent."""
+        crl_reason = ACM_TO_CRL_REASON.get(reason)
+        if crl_reason is None:
+            raise ValidationError(
+                f"{reason.value} is not a reason certherd can revoke for", field="RevocationReason"
+            )
+        now = self._clock.now()
+        with self._uow() as uow:
+            cert = load_certificate(uow, self._arns, account=account, arn=arn)
+            if cert.type is not CertificateType.PRIVATE or cert.authority_arn is None:
+                raise ValidationError(
+                    "only private certificates can be revoked", field="CertificateArn"
+                )
+            if cert.status is CertificateStatus.REVOKED:
+                raise InvalidStateError(
+                    "the certificate is already revoked", field="CertificateArn"
+                )
+            if not cert.exported:
+                raise InvalidStateError(
+                    "only an exported certificate can be revoked", field="CertificateArn"
+                )
+            authority = load_authority(
+                uow, self._arns, account=account, arn=cert.authority_arn, now=now
+            )
+            self._issuing.revoke_in(uow, authority, cert.serial, crl_reason, now)
+            uow.commit()
+        return arn
+
+    # -- deletion, tags, use ----------------------------------------------------------------
+
+    def delete(self, *, account: str, arn: str) -> None:
+        """Delete the certificate and its keys (DeleteCertificate); refused while in use."""
+        with self._uow() as uow:
+            cert = load_certificate(uow, self._arns, account=account, arn=arn)
+            if cert.in_use:
+                raise ResourceInUseError(
+                    "the certificate is in use by " + ", ".join(cert.in_use_by),
+                    field="CertificateArn",
+                )
+            for secret_id in uow.certificates.delete(cert.id):
+                uow.secrets.delete(secret_id)
+            uow.commit()
+
+    def tag(self, *, account: str, arn: str, tags: Sequence[Tag]) -> tuple[Tag, ...]:
+        return self._update(account, arn, lambda c: replace(c, tags=merge_tags(c.tags, tags))).tags
+
+    def untag(self, *, account: str, arn: str, tags: Sequence[Tag]) -> tuple[Tag, ...]:
+        return self._update(account, arn, lambda c: replace(c, tags=remove_tags(c.tags, tags))).tags
+
+    def associate(self, *, account: str, arn: str, user: str) -> CertificateView:
+        """Record that ``user`` (any resource ARN or name) uses the certificate (InUseBy)."""
+        if not user or len(user) > 2048:
+            raise ValidationError("must be 1 to 2048 characters", field="InUseBy")
+        return self._view(
+            self._update(
+                account,
+                arn,
+                lambda c: c if user in c.in_use_by else replace(c, in_use_by=(*c.in_use_by, user)),
+            )
+        )
+
+    def disassociate(self, *, account: str, arn: str, user: str) -> CertificateView:
+        return self._view(
+            self._update(
+                account,
+                arn,
+                lambda c: replace(c, in_use_by=tuple(u for u in c.in_use_by if u != user)),
+            )
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _update(
+        self, account: str, arn: str, change: Callable[[Certificate], Certificate]
+    ) -> Certificate:
+        with self._uow() as uow:
+            cert = change(load_certificate(uow, self._arns, account=account, arn=arn))
+            uow.certificates.update(cert)
+            uow.commit()
+        return cert
+
+    def _view(self, cert: Certificate) -> CertificateView:
+        now = self._clock.now()
+        return CertificateView(
+            certificate=cert,
+            status=model.effective_status(cert, now),
+            renewal_eligibility=model.renewal_eligibility(cert, now),
+            days_to_expiry=model.days_to_expiry(cert.not_after, now),
+        )
+
+    def _version(
+        self, uow: UnitOfWork, cert: Certificate, number: int | None
+    ) -> CertificateVersion:
+        wanted = cert.version if number is None else number
+        for version in uow.certificates.versions(cert.id):
+            if version.number == wanted:
+                return version
+        raise ValidationError(f"the certificate has no version {wanted}", field="Version")
+
+    def _names(self, domain_name: str, sans: Sequence[str]) -> tuple[str, ...]:
+        first = validate_domain_name(domain_name, field="DomainName")
+        names = [first]
+        for i, san in enumerate(sans):
+            name = validate_san(san, field=f"SubjectAlternativeNames[{i}]")
+            if name not in names:
+                names.append(name)
+        if len(names) > MAX_DOMAIN_NAMES:
+            raise LimitExceededError(
+                f"a certificate can hold at most {MAX_DOMAIN_NAMES} names",
+                field="SubjectAlternativeNames",
+            )
+        return tuple(names)
+
+    def _issue_version(
+        self,
+        uow: UnitOfWork,
+        ca: CertificateAuthority,
+        key: PrivateKey,
+        names: Sequence[str],
+        validity_days: int,
+        certificate_id: str,
+        action: VersionAction,
+        now: datetime,
+        *,
+        number: int = 1,
+    ) -> tuple[CertificateVersion, CertificateInfo]:
+        signed = self._signer.sign(
+            uow,
+            ca,
+            public_key=key.public_key(),
+            subject=Subject(common_name=names[0] if len(names[0]) <= 64 else None),
+            sans=names,
+            validity=Validity(now, now + timedelta(days=validity_days)),
+            certificate_id=certificate_id,
+            now=now,
+        )
+        info, record = signed.info, signed.record
+        version = CertificateVersion(
+            number=number,
+            action=action,
+            serial=record.serial,
+            certificate_pem=record.certificate_pem,
+            chain_pem=self._signer.chain_of(ca),
+            key_secret_id=store_private_key(uow, self._secrets, key, now),
+            not_before=info.not_before,
+            not_after=info.not_after,
+            created_at=now,
+        )
+        return version, info
+
+
+def _new_certificate(
+    *,
+    certificate_id: str,
+    arn: str,
+    account: str,
+    type: CertificateType,
+    names: tuple[str, ...],
+    key_algorithm: KeyAlgorithm,
+    version: CertificateVersion,
+    info: CertificateInfo,
+    created_at: datetime,
+) -> Certificate:
+    return Certificate(
+        id=certificate_id,
+        arn=arn,
+        account=account,
+        type=type,
+        status=CertificateStatus.ISSUED,
+        domain_name=names[0] if names else "",
+        subject_alternative_names=names,
+        key_algorithm=key_algorithm,
+        signature_algorithm=info.signature_algorithm,
+        serial=version.serial,
+        subject=info.subject,
+        issuer=info.issuer,
+        not_before=version.not_before,
+        not_after=version.not_after,
+        created_at=created_at,
+        version=version.number,
+        key_secret_id=version.key_secret_id,
+        key_usages=info.key_usages,
+        extended_key_usages=info.extended_key_usages,
+    )
+
+
+def _with_version(
+    cert: Certificate, version: CertificateVersion, info: CertificateInfo
+) -> Certificate:
+    """``cert`` pointing at ``version`` as its current one."""
+    return replace(
+        cert,
+        version=version.number,
+        serial=version.serial,
+        not_before=version.not_before,
+        not_after=version.not_after,
+        key_secret_id=version.key_secret_id,
+        signature_algorithm=info.signature_algorithm,
+        subject=info.subject,
+        issuer=info.issuer,
+        key_usages=info.key_usages,
+        extended_key_usages=info.extended_key_usages,
+    )
+
+
+def _check_size(data: bytes, limit: int, field: str) -> None:
+    if not data:
+        raise ValidationError("must not be empty", field=field)
+    if len(data) > limit:
+        raise ValidationError(f"must be at most {limit} bytes", field=field)

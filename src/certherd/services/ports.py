@@ -1,0 +1,150 @@
+"""What the services need from the outside world, as protocols the adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from certherd.domain.authority import CertificateAuthority
+from certherd.domain.certificate import Certificate, CertificateVersion
+from certherd.domain.inventory import CertificateFilter, PageRequest
+from certherd.domain.records import AccountConfig, ApiToken, Crl, IssuedCertificate
+from certherd.pki.crl import RevocationReason as CrlReason
+
+
+class SecretBox(Protocol):
+    """Seals secrets at rest (the key store)."""
+
+    def seal(self, plaintext: bytes, *, context: str) -> bytes: ...
+
+    def open(self, blob: bytes, *, context: str) -> bytes: ...
+
+    def needs_rewrap(self, blob: bytes) -> bool: ...
+
+    def rewrap(self, blob: bytes) -> bytes: ...
+
+
+class SecretRepository(Protocol):
+    """Sealed blobs by id; the context each was sealed with is the caller's business."""
+
+    def add(self, secret_id: str, blob: bytes, *, created_at: datetime) -> None: ...
+
+    def get(self, secret_id: str) -> bytes | None: ...
+
+    def replace(self, secret_id: str, blob: bytes) -> None: ...
+
+    def delete(self, secret_id: str) -> None: ...
+
+    def ids(self) -> list[str]: ...
+
+
+class AuthorityRepository(Protocol):
+    def add(self, authority: CertificateAuthority) -> None: ...
+
+    def update(self, authority: CertificateAuthority) -> None:
+        """Store every field of ``authority`` (tags and permissions included)."""
+
+    def get(self, account: str, authority_id: str) -> CertificateAuthority | None: ...
+
+    def list(self, account: str) -> list[CertificateAuthority]:
+        """All CAs of the account, oldest first."""
+
+    def delete(self, authority_id: str) -> None:
+        """Remove the CA row for good (after its restore period)."""
+
+
+class IssuedCertificateRepository(Protocol):
+    def add(self, record: IssuedCertificate) -> None: ...
+
+    def get(self, authority_id: str, serial: str) -> IssuedCertificate | None: ...
+
+    def revoke(self, authority_id: str, serial: str, at: datetime, reason: CrlReason) -> None: ...
+
+    def revoked(self, authority_id: str) -> list[IssuedCertificate]:
+        """Revoked certificates of the CA that have not expired yet (what a CRL lists)."""
+
+    def revoked_after(self, authority_id: str, now: datetime) -> list[IssuedCertificate]:
+        """Revoked certificates of the CA whose NotAfter is after ``now``."""
+
+
+class CrlRepository(Protocol):
+    def save(self, crl: Crl) -> None: ...
+
+    def latest(self, authority_id: str) -> Crl | None: ...
+
+
+class CertificateRepository(Protocol):
+    def add(self, certificate: Certificate, version: CertificateVersion) -> None: ...
+
+    def update(self, certificate: Certificate) -> None:
+        """Store every field of ``certificate`` (tags and in-use list included)."""
+
+    def add_version(self, certificate: Certificate, version: CertificateVersion) -> None:
+        """Add ``version`` and store ``certificate`` (which now points at it)."""
+
+    def get(self, account: str, certificate_id: str) -> Certificate | None: ...
+
+    def versions(self, certificate_id: str) -> list[CertificateVersion]:
+        """All versions, oldest first."""
+
+    def mark_version_exported(self, certificate_id: str, number: int, at: datetime) -> None: ...
+
+    def delete(self, certificate_id: str) -> list[str]:
+        """Remove the certificate and its versions; return the secret ids they held."""
+
+    def page(
+        self, account: str, where: CertificateFilter, page: PageRequest, now: datetime
+    ) -> tuple[list[Certificate], str | None]:
+        """One page of matching certificates and the token of the next page (None at the end)."""
+
+    def count(self, account: str, where: CertificateFilter, now: datetime) -> int: ...
+
+    def count_by_status(self, account: str | None, now: datetime) -> dict[str, int]: ...
+
+    def iter_all(self, account: str | None = None) -> Iterator[Certificate]: ...
+
+    def find_by_token(self, account: str, token: str, since: datetime) -> str | None:
+        """The id of a certificate requested with ``token`` at or after ``since``."""
+
+
+class AccountRepository(Protocol):
+    def get(self, account: str) -> AccountConfig | None: ...
+
+    def put(self, config: AccountConfig) -> None: ...
+
+
+class TokenRepository(Protocol):
+    def add(self, token: ApiToken) -> None: ...
+
+    def find(self, digest: str) -> ApiToken | None: ...
+
+    def count(self) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; leaving the block without commit rolls back."""
+
+    secrets: SecretRepository
+    authorities: AuthorityRepository
+    issued: IssuedCertificateRepository
+    crls: CrlRepository
+    certificates: CertificateRepository
+    accounts: AccountRepository
+    tokens: TokenRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

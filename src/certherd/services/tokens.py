@@ -1,0 +1,68 @@
+"""API bearer tokens: created once, shown once, stored only as a digest."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from certherd.domain.clock import Clock
+from certherd.domain.records import ApiToken
+from certherd.errors import AuthenticationError
+from certherd.services.ports import UnitOfWorkFactory
+
+TOKEN_PREFIX = "chd_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
+
+
+def digest(token: str) -> str:
+    """SHA-256 of a token: tokens are long random strings, so no slow hash is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenService:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def ensure_admin(self, *, account: str) -> str | None:
+        """Create the first admin token if there is no token yet; return it, or None."""
+        with self._uow() as uow:
+            if uow.tokens.count() > 0:
+                return None
+            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            uow.tokens.add(
+                ApiToken(
+                    id=str(uuid.uuid4()),
+                    name="admin",
+                    account=account,
+                    digest=digest(token),
+                    created_at=self._clock.now(),
+                    is_admin=True,
+                )
+            )
+            uow.commit()
+        return token
+
+    def create(self, *, name: str, account: str, is_admin: bool = False) -> str:
+        """A new token for ``account``; the plain token is returned once and never stored."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self._uow() as uow:
+            uow.tokens.add(
+                ApiToken(
+                    str(uuid.uuid4()), name, account, digest(token), self._clock.now(), is_admin
+                )
+            )
+            uow.commit()
+        return token
+
+    def authenticate(self, token: str | None) -> ApiToken:
+        """The token's record; AuthenticationError when missing or unknown."""
+        if not token:
+            raise AuthenticationError("a bearer token is required")
+        wanted = digest(token)
+        with self._uow() as uow:
+            found = uow.tokens.find(wanted)
+        if found is None or not hmac.compare_digest(found.digest, wanted):
+            raise AuthenticationError("the bearer token is not valid")
+        return found
