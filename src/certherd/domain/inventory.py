@@ -69,7 +69,8 @@ class Cursor:
             if (
                 isinstance(value, list)
                 and len(value) == 2
-                and all(isinstance(v, str) for v in value)
+                # isprintable: no NUL or unpaired surrogate, which no database column holds
+                and all(isinstance(v, str) and v.isprintable() for v in value)
             ):
                 return cls(value[0], value[1])
         except (binascii.Error, ValueError, UnicodeDecodeError):

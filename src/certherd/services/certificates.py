@@ -484,8 +484,8 @@ class CertificateService:
 
     def associate(self, *, account: str, arn: str, user: str) -> CertificateView:
         """Record that ``user`` (any resource ARN or name) uses the certificate (InUseBy)."""
-        if not user or len(user) > 2048:
-            raise ValidationError("must be 1 to 2048 characters", field="InUseBy")
+        if not 1 <= len(user) <= 2048 or not user.isprintable():
+            raise ValidationError("must be 1 to 2048 printable characters", field="User")
         return self._view(
             self._update(
                 account,

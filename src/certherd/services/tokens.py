@@ -7,9 +7,10 @@ import hmac
 import secrets
 import uuid
 
+from certherd.domain.arns import validate_account_id
 from certherd.domain.clock import Clock
 from certherd.domain.records import ApiToken
-from certherd.errors import AuthenticationError
+from certherd.errors import AuthenticationError, ValidationError
 from certherd.services.ports import UnitOfWorkFactory
 
 TOKEN_PREFIX = "chd_"  # noqa: S105 - a marker that makes leaked tokens easy to scan for
@@ -45,7 +46,14 @@ class TokenService:
         return token
 
     def create(self, *, name: str, account: str, is_admin: bool = False) -> str:
-        """A new token for ``account``; the plain token is returned once and never stored."""
+        """A new token for ``account``; the plain token is returned once and never stored.
+
+        Raises ValidationError for a name that is not 1-64 printable characters or an
+        account id that is not 12 digits.
+        """
+        validate_account_id(account)
+        if not 1 <= len(name) <= 64 or not name.isprintable():
+            raise ValidationError("must be 1 to 64 printable characters", field="Name")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self._uow() as uow:
             uow.tokens.add(

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from certherd.adapters.credentials_file import write_credentials
 from certherd.bootstrap import build
 from certherd.config import Settings
 from certherd.entrypoints.api.app import app_from_environment, create_app, ensure_admin_credentials
-from certherd.entrypoints.api.credentials import write_credentials
 from certherd.errors import ConfigurationError
 
 

@@ -25,6 +25,7 @@ EXPECTED_TREE = {
     "serve": None,
     "db": {"upgrade"},
     "keys": {"rotate"},
+    "token": {"create"},
     "config": {"get", "set"},
     "ca": {
         "create",

@@ -21,10 +21,10 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from certherd import __version__
+from certherd.adapters.credentials_file import check_writable, write_credentials
 from certherd.bootstrap import Container, build
 from certherd.config import load_settings
 from certherd.entrypoints.api import account, authorities, certificates, operations
-from certherd.entrypoints.api.credentials import check_writable, write_credentials
 from certherd.entrypoints.api.limits import BodySizeLimit
 from certherd.entrypoints.api.problems import install_problem_handlers
 from certherd.entrypoints.api.responses import Problem

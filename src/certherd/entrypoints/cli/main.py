@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from certherd import __version__
-from certherd.entrypoints.cli import admin, ca, cert, config_cmd
+from certherd.entrypoints.cli import admin, ca, cert, config_cmd, tokens_cmd
 from certherd.entrypoints.cli.errors import CliError
 from certherd.entrypoints.cli.output import OutputFormat
 from certherd.entrypoints.cli.state import State
@@ -47,6 +47,7 @@ app.add_typer(cert.app, name="cert")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.keys_app, name="keys")
+app.add_typer(tokens_cmd.app, name="token")
 app.command("serve")(admin.serve)
 
 _ACCOUNT_RE = re.compile(r"[0-9]{12}")
