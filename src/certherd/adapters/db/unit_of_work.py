@@ -1,0 +1,122 @@
+"""One transaction over every repository: the UnitOfWork of the services, on SQL."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+import sqlalchemy as sa
+
+from certherd.adapters.db.authorities_repo import SqlAuthorityRepository
+from certherd.adapters.db.certificates_repo import SqlCertificateRepository
+from certherd.adapters.db.engine import read_only as read_only_connection
+from certherd.adapters.db.records_repo import (
+    SqlAccountRepository,
+    SqlCrlRepository,
+    SqlIssuedCertificateRepository,
+    SqlSecretRepository,
+    SqlTokenRepository,
+)
+from certherd.domain.clock import Clock, SystemClock
+from certherd.services.ports import (
+    AccountRepository,
+    AuthorityRepository,
+    CertificateRepository,
+    CrlRepository,
+    IssuedCertificateRepository,
+    SecretRepository,
+    TokenRepository,
+    UnitOfWorkFactory,
+)
+
+__all__ = ["SqlUnitOfWork", "sql_unit_of_work_factory"]
+
+
+class SqlUnitOfWork:
+    """A connection and its transaction, with the repositories bound to it.
+
+    ``with uow:`` opens both; :meth:`commit` commits (the unit of work can go on after it,
+    in a new transaction); leaving the block rolls back whatever was not committed and
+    returns the connection to the pool. A unit of work is entered once.
+
+    ``read_only=True`` promises that nothing will be written: on SQLite its transaction
+    then begins DEFERRED and never waits for or holds the write lock. ``clock`` stamps
+    rows whose domain object carries no time of creation (account settings).
+    """
+
+    # Typed as the ports (not the Sql classes): the protocol's attributes are writable,
+    # so their types must match exactly for SqlUnitOfWork to be a UnitOfWork.
+    secrets: SecretRepository
+    authorities: AuthorityRepository
+    issued: IssuedCertificateRepository
+    crls: CrlRepository
+    certificates: CertificateRepository
+    accounts: AccountRepository
+    tokens: TokenRepository
+
+    def __init__(
+        self, engine: sa.Engine, *, clock: Clock | None = None, read_only: bool = False
+    ) -> None:
+        self._engine = engine
+        self._clock: Clock = clock or SystemClock()
+        self._read_only = read_only
+        self._connection: sa.Connection | None = None
+        self._used = False
+
+    @property
+    def connection(self) -> sa.Connection:
+        """The connection of the open unit of work (RuntimeError outside ``with``)."""
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open; use it in a with block")
+        return self._connection
+
+    def __enter__(self) -> Self:
+        if self._used:
+            raise RuntimeError("a unit of work is entered once; make a new one")
+        self._used = True
+        connection = self._engine.connect()
+        if self._read_only:
+            connection = read_only_connection(connection)
+        try:
+            connection.begin()
+        except BaseException:
+            connection.close()
+            raise
+        self._connection = connection
+        self.secrets = SqlSecretRepository(connection)
+        self.authorities = SqlAuthorityRepository(connection)
+        self.issued = SqlIssuedCertificateRepository(connection)
+        self.crls = SqlCrlRepository(connection)
+        self.certificates = SqlCertificateRepository(connection)
+        self.accounts = SqlAccountRepository(connection, clock=self._clock)
+        self.tokens = SqlTokenRepository(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.rollback()  # no-op after commit() with nothing done since
+        finally:
+            connection.close()
+
+    def commit(self) -> None:
+        """Commit what was done so far; later work goes into a new transaction."""
+        self.connection.commit()
+
+
+def sql_unit_of_work_factory(
+    engine: sa.Engine, *, clock: Clock | None = None, read_only: bool = False
+) -> UnitOfWorkFactory:
+    """A factory that makes a new :class:`SqlUnitOfWork` on ``engine`` per call."""
+
+    def factory() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, clock=clock, read_only=read_only)
+
+    return factory

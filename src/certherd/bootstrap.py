@@ -1,0 +1,123 @@
+"""The composition root: settings in, a wired application out.
+
+Only this module builds engines, key stores, clocks, services and (later) workers; the
+entrypoints ask it for a :class:`Container` and use the services on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from certherd.adapters.db.engine import create_engine
+from certherd.adapters.db.migrate import upgrade
+from certherd.adapters.db.unit_of_work import sql_unit_of_work_factory
+from certherd.adapters.keystore import (
+    EnvelopeKeyStore,
+    begin_rotation_for,
+    finish_rotation_for,
+    load_key_ring,
+)
+from certherd.config import Settings
+from certherd.domain.arns import ArnFactory
+from certherd.domain.clock import Clock, FixedClock, SystemClock
+from certherd.services.accounts import AccountService
+from certherd.services.authorities import AuthorityService
+from certherd.services.certificates import CertificateService
+from certherd.services.issuing import IssuingService
+from certherd.services.keys import rewrap_all
+from certherd.services.ports import UnitOfWorkFactory
+from certherd.services.signer import Signer
+from certherd.services.tokens import TokenService
+
+
+@dataclass(frozen=True)
+class Container:
+    """Everything an entrypoint needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    arns: ArnFactory
+    uow: UnitOfWorkFactory
+    keystore: EnvelopeKeyStore
+    authorities: AuthorityService
+    issuing: IssuingService
+    certificates: CertificateService
+    accounts: AccountService
+    tokens: TokenService
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def make_clock(settings: Settings) -> Clock:
+    """The system clock, or a simulated one standing at ``settings.now``."""
+    return FixedClock(settings.now) if settings.now is not None else SystemClock()
+
+
+def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Container:
+    """Wire certherd for ``settings``: open the database (migrating it to the current schema
+    unless ``migrate`` is false), load or create the key-encryption key and build services.
+
+    Raises ConfigurationError for settings that cannot work (an unsafe key file, say).
+    """
+    engine = create_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    keystore = EnvelopeKeyStore(load_key_ring(settings))
+    return _assemble(settings, engine, keystore, clock or make_clock(settings))
+
+
+def _assemble(
+    settings: Settings, engine: Engine, keystore: EnvelopeKeyStore, clock: Clock
+) -> Container:
+    uow = sql_unit_of_work_factory(engine, clock=clock)
+    arns = ArnFactory(partition=settings.partition, region=settings.region)
+    signer = Signer(secrets=keystore, crl_base_url=settings.public_url)
+    issuing = IssuingService(uow=uow, signer=signer, secrets=keystore, clock=clock, arns=arns)
+    return Container(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        arns=arns,
+        uow=uow,
+        keystore=keystore,
+        authorities=AuthorityService(
+            uow=uow,
+            signer=signer,
+            secrets=keystore,
+            clock=clock,
+            arns=arns,
+            restore_days=settings.ca_restore_days,
+        ),
+        issuing=issuing,
+        certificates=CertificateService(
+            uow=uow, signer=signer, issuing=issuing, secrets=keystore, clock=clock, arns=arns
+        ),
+        accounts=AccountService(uow=uow),
+        tokens=TokenService(uow=uow, clock=clock),
+    )
+
+
+def rotate_keys(settings: Settings) -> int:
+    """Rotate the key-encryption key: add a new one, re-wrap every data key under it in one
+    transaction, then drop the old key. Returns how many secrets were re-wrapped.
+
+    A crash at any step leaves every secret readable: the old key is only dropped after the
+    re-wrap has committed.
+    """
+    engine = create_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        ring = begin_rotation_for(settings)
+        keystore = EnvelopeKeyStore(ring)
+        uow_factory = sql_unit_of_work_factory(engine)
+        with uow_factory() as uow:
+            count = rewrap_all(uow, keystore)
+            uow.commit()
+        finish_rotation_for(settings, ring)
+        return count
+    finally:
+        engine.dispose()
