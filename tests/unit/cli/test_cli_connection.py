@@ -77,12 +77,20 @@ def test_options_win_over_the_file(tmp_path: Path) -> None:
     assert connection.token_source == "CERTHERD_TOKEN"
 
 
-def test_url_given_token_from_file(tmp_path: Path) -> None:
-    write_credentials(tmp_path, url="http://file:1", token="chd_file")
-    connection = resolve_connection(
-        url="http://other:2", token=None, token_source="--token", data_dir=tmp_path, env={}
-    )
-    assert (connection.url, connection.token) == ("http://other:2", "chd_file")
+def test_the_file_token_goes_only_to_the_file_server(tmp_path: Path) -> None:
+    write_credentials(tmp_path, url="http://127.0.0.1:8600", token="chd_file")
+    for same in ("http://localhost:8600", "http://127.0.0.1:8600/", "http://[::1]:8600"):
+        connection = resolve_connection(
+            url=same, token=None, token_source="--token", data_dir=tmp_path, env={}
+        )
+        assert connection.token == "chd_file", same
+    for other in ("http://other:8600", "http://127.0.0.1:9000", "https://127.0.0.1:8600"):
+        connection = resolve_connection(
+            url=other, token=None, token_source="--token", data_dir=tmp_path, env={}
+        )
+        assert connection.token is None, other
+        assert connection.credentials_problem is not None
+        assert "--token" in connection.credentials_problem
 
 
 def test_no_file_means_no_token_and_the_settings_url(tmp_path: Path) -> None:

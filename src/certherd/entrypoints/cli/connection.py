@@ -4,6 +4,8 @@ For each of the URL and the token the first of these that gives one wins::
 
     --url / --token  >  CERTHERD_URL / CERTHERD_TOKEN  >  the credentials file
 
+The credentials file's token is only sent to the server the file names: with another URL
+given, a token must be given too, so the local admin token never leaks to another host.
 The credentials file is the one ``certherd serve`` writes on its first start
 (``<data dir>/credentials.json``, ``{"url": ..., "token": ...}``, mode 0600); its place comes
 from the settings (``--data-dir``, ``CERTHERD_DATA_DIR``, ``CERTHERD_CREDENTIALS_FILE``, the
@@ -17,6 +19,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from certherd.config import Settings, load_settings
 from certherd.entrypoints.cli.errors import CliError
@@ -111,16 +114,44 @@ def resolve_connection(
     chosen_url = url or credentials.url or settings.public_url
     if token:
         chosen_token, source = token, token_source
-    elif credentials.token:
+    elif credentials.token and (
+        url is None or _same_server(url, credentials.url or settings.public_url)
+    ):
         chosen_token, source = credentials.token, f"the credentials file {credentials.path}"
     else:
         chosen_token, source = None, None
+    problem = credentials.problem
+    if chosen_token is None and credentials.token:
+        problem = (
+            f"is for {credentials.url or settings.public_url}, not {url} "
+            "(give --token or CERTHERD_TOKEN for another server)"
+        )
     return Connection(
         url=_normalised(chosen_url),
         token=chosen_token,
         token_source=source,
         credentials_file=credentials.path,
-        credentials_problem=credentials.problem if chosen_token is None else None,
+        credentials_problem=problem if chosen_token is None else None,
+    )
+
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _same_server(a: str, b: str) -> bool:
+    """Whether two URLs name the same server (scheme, host, port; loopback names alike)."""
+    first, second = urlsplit(a.strip()), urlsplit(b.strip())
+    try:
+        ports = (first.port, second.port)
+    except ValueError:
+        return False
+    hosts = [(u.hostname or "").lower() for u in (first, second)]
+    hosts = ["localhost" if h in _LOOPBACK else h for h in hosts]
+    defaults = {"http": 80, "https": 443}
+    return (
+        first.scheme == second.scheme
+        and hosts[0] == hosts[1]
+        and (ports[0] or defaults.get(first.scheme)) == (ports[1] or defaults.get(second.scheme))
     )
 
 
