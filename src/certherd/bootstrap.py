@@ -74,9 +74,13 @@ def _assemble(
     settings: Settings, engine: Engine, keystore: EnvelopeKeyStore, clock: Clock
 ) -> Container:
     uow = sql_unit_of_work_factory(engine, clock=clock)
+    # Reads need no write lock: on SQLite they then never queue behind issuing.
+    read_uow = sql_unit_of_work_factory(engine, clock=clock, read_only=True)
     arns = ArnFactory(partition=settings.partition, region=settings.region)
     signer = Signer(secrets=keystore, crl_base_url=settings.public_url)
-    issuing = IssuingService(uow=uow, signer=signer, secrets=keystore, clock=clock, arns=arns)
+    issuing = IssuingService(
+        uow=uow, read_uow=read_uow, signer=signer, secrets=keystore, clock=clock, arns=arns
+    )
     return Container(
         settings=settings,
         engine=engine,
@@ -86,6 +90,7 @@ def _assemble(
         keystore=keystore,
         authorities=AuthorityService(
             uow=uow,
+            read_uow=read_uow,
             signer=signer,
             secrets=keystore,
             clock=clock,
@@ -94,10 +99,16 @@ def _assemble(
         ),
         issuing=issuing,
         certificates=CertificateService(
-            uow=uow, signer=signer, issuing=issuing, secrets=keystore, clock=clock, arns=arns
+            uow=uow,
+            read_uow=read_uow,
+            signer=signer,
+            issuing=issuing,
+            secrets=keystore,
+            clock=clock,
+            arns=arns,
         ),
-        accounts=AccountService(uow=uow),
-        tokens=TokenService(uow=uow, clock=clock),
+        accounts=AccountService(uow=uow, read_uow=read_uow),
+        tokens=TokenService(uow=uow, read_uow=read_uow, clock=clock),
     )
 
 

@@ -87,7 +87,30 @@ class CertificateAuthority:
     permissions: tuple[Permission, ...] = field(default=())
 
 
-def effective_status(ca: CertificateAuthority, now: datetime) -> AuthorityStatus:
+@dataclass(frozen=True, slots=True)
+class IssuingAuthority:
+    """What issuing a certificate needs to know about a CA: its state, read afresh for every
+    certificate, and the certificate it signs with (no subject, CSR, tags or permissions)."""
+
+    id: str
+    arn: str
+    account: str
+    status: AuthorityStatus
+    signing_algorithm: SigningAlgorithm
+    key_secret_id: str
+    crl_enabled: bool
+    certificate_pem: str | None
+    chain_pem: str | None
+    serial: str | None
+    not_after: datetime | None
+    restorable_until: datetime | None
+
+
+#: A CA as far as checking its state and signing with it go.
+AnyAuthority = CertificateAuthority | IssuingAuthority
+
+
+def effective_status(ca: AnyAuthority, now: datetime) -> AuthorityStatus:
     """The status a caller sees at ``now``: an ACTIVE or DISABLED CA past its end is EXPIRED."""
     if (
         ca.status in (AuthorityStatus.ACTIVE, AuthorityStatus.DISABLED)
@@ -98,7 +121,7 @@ def effective_status(ca: CertificateAuthority, now: datetime) -> AuthorityStatus
     return ca.status
 
 
-def check_can_issue(ca: CertificateAuthority, now: datetime) -> None:
+def check_can_issue(ca: AnyAuthority, now: datetime) -> None:
     """Raise InvalidStateError unless the CA may sign certificates at ``now``."""
     status = effective_status(ca, now)
     if status is not AuthorityStatus.ACTIVE:
@@ -189,7 +212,7 @@ def restore(ca: CertificateAuthority, now: datetime) -> CertificateAuthority:
     )
 
 
-def is_purged(ca: CertificateAuthority, now: datetime) -> bool:
+def is_purged(ca: AnyAuthority, now: datetime) -> bool:
     """A DELETED CA whose restore period is over is gone for good."""
     return (
         ca.status is AuthorityStatus.DELETED

@@ -14,19 +14,28 @@ from datetime import datetime
 from functools import lru_cache
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from certherd.errors import ValidationError
-from certherd.pki.keys import (
-    KeyAlgorithm,
-    PrivateKey,
-    PublicKey,
-    key_algorithm_of,
-    public_key_matches,
+from certherd.pki.issuer import Issuer
+from certherd.pki.keys import KeyAlgorithm, PrivateKey, PublicKey, key_algorithm_of
+from certherd.pki.names import san_strings, to_general_names, validate_sans
+from certherd.pki.parse import (
+    CertificateInfo,
+    common_name_of,
+    extended_key_usage_names,
+    key_usage_names,
+    name_to_string,
+    serial_to_string,
 )
-from certherd.pki.names import to_general_names, validate_sans
-from certherd.pki.signing import SigningAlgorithm, check_compatible, default_signing_algorithm
+from certherd.pki.signing import (
+    SigningAlgorithm,
+    check_compatible,
+    default_signing_algorithm,
+    signed_with_name,
+)
 from certherd.pki.subject import Subject
 from certherd.pki.templates import Template, TemplateSpec, parse_template_arn
 from certherd.pki.validity import Validity
@@ -37,6 +46,7 @@ __all__ = [
     "TemplateSpec",
     "Validity",
     "issue_certificate",
+    "issue_certificate_described",
     "new_serial",
     "parse_template_arn",
     "self_signed_ca_certificate",
@@ -70,6 +80,21 @@ _EKU_SERVER = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH])
 _BC_LEAF = x509.BasicConstraints(ca=False, path_length=None)
 
 
+# The names describe_certificate gives the usages above, worked out once.
+_KEY_USAGE_NAMES = {id(u): key_usage_names(u) for u in (_KU_CA, _KU_RSA_LEAF, _KU_EC_LEAF)}
+_EKU_NAMES = {id(u): extended_key_usage_names(u) for u in (_EKU_SERVER_CLIENT, _EKU_SERVER)}
+
+
+def _key_usage_names(usage: x509.KeyUsage) -> tuple[str, ...]:
+    names = _KEY_USAGE_NAMES.get(id(usage))
+    return key_usage_names(usage) if names is None else names
+
+
+def _extended_key_usage_names(usage: x509.ExtendedKeyUsage) -> tuple[tuple[str, str], ...]:
+    names = _EKU_NAMES.get(id(usage))
+    return extended_key_usage_names(usage) if names is None else names
+
+
 def new_serial() -> int:
     """A fresh positive random serial number of at most 159 bits (from :mod:`secrets`)."""
     while True:
@@ -81,67 +106,6 @@ def new_serial() -> int:
 def _check_serial(serial: int) -> None:
     if isinstance(serial, bool) or not isinstance(serial, int) or not 0 < serial <= MAX_SERIAL:
         raise ValidationError("must be a positive integer of at most 159 bits", field="Serial")
-
-
-@dataclass(frozen=True, slots=True)
-class Issuer:
-    """A CA ready to issue: certificate, key, and what issuing needs from them, precomputed."""
-
-    certificate: x509.Certificate
-    key: PrivateKey
-    name: x509.Name
-    authority_key_identifier: x509.AuthorityKeyIdentifier
-    not_before: datetime
-    not_after: datetime
-    path_length: int | None
-    key_algorithm: KeyAlgorithm
-
-    @classmethod
-    def from_certificate(cls, certificate: x509.Certificate, key: PrivateKey) -> Issuer:
-        """Prepare ``certificate`` / ``key`` for issuing.
-
-        Raises:
-            ValidationError: (field ``PrivateKey``) the key does not match the certificate;
-                (field ``Certificate``) the certificate is not a CA certificate allowed to
-                sign certificates, or its key algorithm is not supported.
-        """
-        key_algorithm = key_algorithm_of(key, field="PrivateKey")
-        if not public_key_matches(key, certificate):
-            raise ValidationError(
-                "the CA's private key does not match its certificate", field="PrivateKey"
-            )
-        extensions = certificate.extensions
-        try:
-            constraints = extensions.get_extension_for_class(x509.BasicConstraints).value
-        except x509.ExtensionNotFound:
-            constraints = None
-        if constraints is None or not constraints.ca:
-            raise ValidationError(
-                "is not a CA certificate (BasicConstraints CA:TRUE)", field="Certificate"
-            )
-        try:
-            if not extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign:
-                raise ValidationError(
-                    "the CA certificate's key usage does not allow signing certificates",
-                    field="Certificate",
-                )
-        except x509.ExtensionNotFound:
-            pass
-        try:
-            ski = extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-            aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
-        except x509.ExtensionNotFound:
-            aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
-        return cls(
-            certificate=certificate,
-            key=key,
-            name=certificate.subject,
-            authority_key_identifier=aki,
-            not_before=certificate.not_valid_before_utc,
-            not_after=certificate.not_valid_after_utc,
-            path_length=constraints.path_length,
-            key_algorithm=key_algorithm,
-        )
 
 
 @lru_cache(maxsize=64)
@@ -252,6 +216,49 @@ def _clip(validity: Validity, issuer: Issuer) -> tuple[datetime, datetime]:
     return start, validity.not_after
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """An end-entity or subordinate certificate, checked and ready to sign (private, and
+    not frozen: a frozen dataclass's __init__ is several times slower)."""
+
+    builder: x509.CertificateBuilder
+    ca: Issuer
+    algorithm: SigningAlgorithm
+    name: x509.Name
+    general_names: list[x509.GeneralName]
+    serial: int
+    start: datetime
+    end: datetime
+    key_algorithm: KeyAlgorithm
+    key_usage: x509.KeyUsage
+    extended_key_usage: x509.ExtendedKeyUsage | None
+    ca_path_length: int | None
+
+    def sign(self) -> x509.Certificate:
+        return self.builder.sign(self.ca.key, self.algorithm.hash_algorithm())
+
+    def describe(self, cert: x509.Certificate) -> CertificateInfo:
+        """What describe_certificate says of ``cert`` (signed from this), without parsing it."""
+        eku = self.extended_key_usage
+        return CertificateInfo(
+            serial=serial_to_string(self.serial),
+            serial_int=self.serial,
+            subject=name_to_string(self.name),
+            issuer=self.ca.name_text,
+            common_name=common_name_of(self.name),
+            sans=san_strings(self.general_names),
+            not_before=self.start,
+            not_after=self.end,
+            key_algorithm=self.key_algorithm,
+            signature_algorithm=signed_with_name(self.algorithm),
+            key_usages=_key_usage_names(self.key_usage),
+            extended_key_usages=() if eku is None else _extended_key_usage_names(eku),
+            is_ca=self.ca_path_length is not None,
+            path_length=self.ca_path_length,
+            fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        )
+
+
 def issue_certificate(
     *,
     issuer: Issuer | None = None,
@@ -291,9 +298,70 @@ def issue_certificate(
             :meth:`Issuer.from_certificate`.
         TypeError: neither or both ways of giving the CA were used.
     """
-    ca = _resolve_issuer(issuer, issuer_certificate, issuer_key)
+    return _prepare(
+        issuer=_resolve_issuer(issuer, issuer_certificate, issuer_key),
+        public_key=public_key,
+        subject=subject,
+        sans=sans,
+        validity=validity,
+        signing_algorithm=signing_algorithm,
+        serial=serial,
+        ca_path_length=ca_path_length,
+        crl_distribution_point=crl_distribution_point,
+        server_auth_only=server_auth_only,
+    ).sign()
+
+
+def issue_certificate_described(
+    *,
+    issuer: Issuer,
+    public_key: PublicKey,
+    subject: Subject | x509.Name,
+    sans: Sequence[str] = (),
+    validity: Validity,
+    signing_algorithm: SigningAlgorithm | None = None,
+    serial: int,
+    ca_path_length: int | None = None,
+    crl_distribution_point: str | None = None,
+    server_auth_only: bool = False,
+) -> tuple[x509.Certificate, CertificateInfo]:
+    """:func:`issue_certificate`, and what :func:`~certherd.pki.parse.describe_certificate`
+    would say of the result, known from what went into it instead of parsed back out.
+
+    Raises what :func:`issue_certificate` raises.
+    """
+    prepared = _prepare(
+        issuer=issuer,
+        public_key=public_key,
+        subject=subject,
+        sans=sans,
+        validity=validity,
+        signing_algorithm=signing_algorithm,
+        serial=serial,
+        ca_path_length=ca_path_length,
+        crl_distribution_point=crl_distribution_point,
+        server_auth_only=server_auth_only,
+    )
+    cert = prepared.sign()
+    return cert, prepared.describe(cert)
+
+
+def _prepare(
+    *,
+    issuer: Issuer,
+    public_key: PublicKey,
+    subject: Subject | x509.Name,
+    sans: Sequence[str],
+    validity: Validity,
+    signing_algorithm: SigningAlgorithm | None,
+    serial: int,
+    ca_path_length: int | None,
+    crl_distribution_point: str | None,
+    server_auth_only: bool,
+) -> _Prepared:
+    ca = issuer
     algorithm = _signing(signing_algorithm, ca.key, ca.key_algorithm)
-    key_algorithm_of(public_key, field="PublicKey")
+    key_algorithm = key_algorithm_of(public_key, field="PublicKey")
     _check_serial(serial)
     start, end = _clip(validity, ca)
     name = _name(subject)
@@ -323,20 +391,24 @@ def issue_certificate(
         .not_valid_before(start)
         .not_valid_after(end)
     )
+    extended_key_usage: x509.ExtendedKeyUsage | None = None
     if ca_path_length is None:
-        is_rsa = isinstance(public_key, rsa.RSAPublicKey)
+        key_usage = _KU_RSA_LEAF if isinstance(public_key, rsa.RSAPublicKey) else _KU_EC_LEAF
+        extended_key_usage = _EKU_SERVER if server_auth_only else _EKU_SERVER_CLIENT
         builder = (
             builder.add_extension(_BC_LEAF, critical=True)
-            .add_extension(_KU_RSA_LEAF if is_rsa else _KU_EC_LEAF, critical=True)
-            .add_extension(_EKU_SERVER if server_auth_only else _EKU_SERVER_CLIENT, critical=False)
+            .add_extension(key_usage, critical=True)
+            .add_extension(extended_key_usage, critical=False)
         )
     else:
+        key_usage = _KU_CA
         builder = builder.add_extension(
             x509.BasicConstraints(ca=True, path_length=ca_path_length), critical=True
-        ).add_extension(_KU_CA, critical=True)
-    if names:
+        ).add_extension(key_usage, critical=True)
+    general_names = to_general_names(names)
+    if general_names:
         builder = builder.add_extension(
-            x509.SubjectAlternativeName(to_general_names(names)), critical=len(name) == 0
+            x509.SubjectAlternativeName(general_names), critical=len(name) == 0
         )
     builder = builder.add_extension(
         x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
@@ -345,4 +417,17 @@ def issue_certificate(
         builder = builder.add_extension(
             _crl_distribution_points(crl_distribution_point), critical=False
         )
-    return builder.sign(ca.key, algorithm.hash_algorithm())
+    return _Prepared(
+        builder=builder,
+        ca=ca,
+        algorithm=algorithm,
+        name=name,
+        general_names=general_names,
+        serial=serial,
+        start=start,
+        end=end,
+        key_algorithm=key_algorithm,
+        key_usage=key_usage,
+        extended_key_usage=extended_key_usage,
+        ca_path_length=ca_path_length,
+    )

@@ -174,8 +174,14 @@ def sans_of(extensions: x509.Extensions) -> tuple[str, ...]:
         san = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return ()
+    return san_strings(san)
+
+
+def san_strings(general_names: Iterable[x509.GeneralName]) -> tuple[str, ...]:
+    """The DNS names and IP addresses among ``general_names`` as strings, in order (what
+    :func:`sans_of` reports; other kinds of names are left out)."""
     out: list[str] = []
-    for general_name in san:
+    for general_name in general_names:
         if isinstance(general_name, x509.DNSName):
             out.append(general_name.value)
         elif isinstance(general_name, x509.IPAddress):

@@ -139,7 +139,7 @@ def serial_to_string(serial: int) -> str:
     length = max(
         1, (serial.bit_length() + 8) // 8 if serial < 0 else (serial.bit_length() + 7) // 8
     )
-    return ":".join(f"{byte:02x}" for byte in serial.to_bytes(length, "big", signed=serial < 0))
+    return serial.to_bytes(length, "big", signed=serial < 0).hex(":")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +168,8 @@ class CertificateInfo:
         return self.common_name or (self.sans[0] if self.sans else None)
 
 
-def _key_usages(extensions: x509.Extensions) -> tuple[str, ...]:
-    try:
-        usage = extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        return ()
+def key_usage_names(usage: x509.KeyUsage) -> tuple[str, ...]:
+    """ACM's names of the bits set in a KeyUsage extension, in ACM's order."""
     flags = [
         (usage.digital_signature, "DIGITAL_SIGNATURE"),
         (usage.content_commitment, "NON_REPUDIATION"),
@@ -187,12 +184,32 @@ def _key_usages(extensions: x509.Extensions) -> tuple[str, ...]:
     return tuple(name for present, name in flags if present)
 
 
+def extended_key_usage_names(usage: x509.ExtendedKeyUsage) -> tuple[tuple[str, str], ...]:
+    """(ACM name, dotted OID) of each purpose of an ExtendedKeyUsage extension, in order."""
+    return tuple((_EKU_NAMES.get(oid, "CUSTOM"), oid.dotted_string) for oid in usage)
+
+
+def common_name_of(name: x509.Name) -> str | None:
+    """The first CommonName of ``name`` (None when it has none or it is not text)."""
+    common_names = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    common_name = common_names[0].value if common_names else None
+    return common_name if isinstance(common_name, str) else None
+
+
+def _key_usages(extensions: x509.Extensions) -> tuple[str, ...]:
+    try:
+        usage = extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return ()
+    return key_usage_names(usage)
+
+
 def _extended_key_usages(extensions: x509.Extensions) -> tuple[tuple[str, str], ...]:
     try:
         usage = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return ()
-    return tuple((_EKU_NAMES.get(oid, "CUSTOM"), oid.dotted_string) for oid in usage)
+    return extended_key_usage_names(usage)
 
 
 def describe_certificate(cert: x509.Certificate) -> CertificateInfo:
@@ -210,14 +227,12 @@ def describe_certificate(cert: x509.Certificate) -> CertificateInfo:
             ).value
         except x509.ExtensionNotFound:
             constraints = None
-        common_names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        common_name = common_names[0].value if common_names else None
         return CertificateInfo(
             serial=serial_to_string(cert.serial_number),
             serial_int=cert.serial_number,
             subject=name_to_string(cert.subject),
             issuer=name_to_string(cert.issuer),
-            common_name=common_name if isinstance(common_name, str) else None,
+            common_name=common_name_of(cert.subject),
             sans=sans_of(extensions),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,

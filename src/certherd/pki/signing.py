@@ -65,6 +65,17 @@ _DISPLAY_NAMES: dict[x509.ObjectIdentifier, str] = {
 }
 
 
+# The OID each algorithm signs with (RSA: PKCS#1 v1.5, what certherd signs RSA with).
+_OIDS: dict[SigningAlgorithm, x509.ObjectIdentifier] = {
+    SigningAlgorithm.SHA256WITHECDSA: SignatureAlgorithmOID.ECDSA_WITH_SHA256,
+    SigningAlgorithm.SHA384WITHECDSA: SignatureAlgorithmOID.ECDSA_WITH_SHA384,
+    SigningAlgorithm.SHA512WITHECDSA: SignatureAlgorithmOID.ECDSA_WITH_SHA512,
+    SigningAlgorithm.SHA256WITHRSA: SignatureAlgorithmOID.RSA_WITH_SHA256,
+    SigningAlgorithm.SHA384WITHRSA: SignatureAlgorithmOID.RSA_WITH_SHA384,
+    SigningAlgorithm.SHA512WITHRSA: SignatureAlgorithmOID.RSA_WITH_SHA512,
+}
+
+
 def default_signing_algorithm(key_algorithm: KeyAlgorithm) -> SigningAlgorithm:
     """The signing algorithm to use with a key when none was asked for.
 
@@ -106,6 +117,12 @@ def check_compatible(signing_algorithm: SigningAlgorithm, key: PrivateKey) -> No
         raise ValidationError(
             f"{algorithm} needs an RSA key, but the signing key is EC", field="SigningAlgorithm"
         )
+
+
+def signed_with_name(algorithm: SigningAlgorithm) -> str:
+    """What :func:`signature_algorithm_name` says of a certificate certherd signed with
+    ``algorithm``."""
+    return _DISPLAY_NAMES[_OIDS[algorithm]]
 
 
 def signature_algorithm_name(

@@ -12,13 +12,18 @@ MIN_DAYS_BEFORE_EXPIRY, MAX_DAYS_BEFORE_EXPIRY = 1, 45
 
 
 class AccountService:
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, read_uow: UnitOfWorkFactory | None = None
+    ) -> None:
         self._uow = uow
+        # Reads go through ``read_uow`` (read-only transactions: on SQLite they never wait
+        # for the write lock); it defaults to ``uow``.
+        self._read_uow = read_uow or uow
 
     def get(self, *, account: str) -> AccountConfig:
         """The account's configuration; defaults when it was never set."""
         validate_account_id(account)
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             return uow.accounts.get(account) or AccountConfig(account)
 
     def set_days_before_expiry(self, *, account: str, days: int) -> AccountConfig:

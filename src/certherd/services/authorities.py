@@ -60,8 +60,12 @@ class AuthorityService:
         clock: Clock,
         arns: ArnFactory,
         restore_days: int = 30,
+        read_uow: UnitOfWorkFactory | None = None,
     ) -> None:
         self._uow = uow
+        # Reads go through ``read_uow`` (read-only transactions: on SQLite they never wait
+        # for the write lock); it defaults to ``uow``.
+        self._read_uow = read_uow or uow
         self._signer = signer
         self._secrets = secrets
         self._clock = clock
@@ -277,13 +281,13 @@ class AuthorityService:
 
     def get(self, *, account: str, arn: str) -> CertificateAuthority:
         """The CA named by ``arn``; NotFoundError if it does not exist in ``account``."""
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             return load_authority(uow, self._arns, account=account, arn=arn, now=self._clock.now())
 
     def list(self, *, account: str) -> list[CertificateAuthority]:
         """Every CA of the account that has not been purged, oldest first."""
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             return [ca for ca in uow.authorities.list(account) if not rules.is_purged(ca, now)]
 
     def csr(self, *, account: str, arn: str) -> str:

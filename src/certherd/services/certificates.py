@@ -8,10 +8,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from certherd.domain import certificate as model
 from certherd.domain.arns import ArnFactory, validate_account_id
-from certherd.domain.authority import CertificateAuthority, check_can_issue
+from certherd.domain.authority import AnyAuthority, check_can_issue
 from certherd.domain.certificate import (
     DEFAULT_PRIVATE_VALIDITY_DAYS,
     MAX_DOMAIN_NAMES,
@@ -28,6 +29,7 @@ from certherd.domain.certificate import (
 )
 from certherd.domain.clock import Clock
 from certherd.domain.inventory import CertificateFilter, PageRequest
+from certherd.domain.records import IssuedCertificate
 from certherd.domain.renewal import renewal_obstacle
 from certherd.domain.tags import Tag, merge_tags, remove_tags, validate_tags
 from certherd.errors import (
@@ -48,8 +50,13 @@ from certherd.pki.parse import (
 )
 from certherd.pki.subject import Subject
 from certherd.services.issuing import ACM_TO_CRL_REASON, IssuingService
-from certherd.services.keys import load_private_key, store_private_key
-from certherd.services.lookup import load_authority, load_certificate
+from certherd.services.keys import (
+    SealedKey,
+    load_private_key,
+    seal_private_key,
+    store_private_key,
+)
+from certherd.services.lookup import load_authority, load_certificate, load_issuing_authority
 from certherd.services.ports import SecretBox, UnitOfWork, UnitOfWorkFactory
 from certherd.services.signer import Signer
 
@@ -112,8 +119,12 @@ class CertificateService:
         secrets: SecretBox,
         clock: Clock,
         arns: ArnFactory,
+        read_uow: UnitOfWorkFactory | None = None,
     ) -> None:
         self._uow = uow
+        # Reads go through ``read_uow`` (read-only transactions: on SQLite they never wait
+        # for the write lock); it defaults to ``uow``.
+        self._read_uow = read_uow or uow
         self._signer = signer
         self._issuing = issuing
         self._secrets = secrets
@@ -169,31 +180,44 @@ class CertificateService:
                 )
                 if found is not None:
                     return self._arns.certificate(account, found)
-            ca = load_authority(uow, self._arns, account=account, arn=authority_arn, now=now)
+            ca = load_issuing_authority(
+                uow, self._arns, account=account, arn=authority_arn, now=now
+            )
             check_can_issue(ca, now)
             certificate_id = str(uuid.uuid4())
-            version, info = self._issue_version(
+            issued = self._issue_version(
                 uow, ca, key, names, validity_days, certificate_id, VersionAction.ISSUANCE, now
             )
-            cert = replace(
-                _new_certificate(
-                    certificate_id=certificate_id,
-                    arn=self._arns.certificate(account, certificate_id),
-                    account=account,
-                    type=CertificateType.PRIVATE,
-                    names=names,
-                    key_algorithm=key_algorithm,
-                    version=version,
-                    info=info,
-                    created_at=now,
-                ),
+            version, info = issued.version, issued.info
+            cert = Certificate(
+                id=certificate_id,
+                arn=self._arns.certificate(account, certificate_id),
+                account=account,
+                type=CertificateType.PRIVATE,
+                status=CertificateStatus.ISSUED,
+                domain_name=names[0],
+                subject_alternative_names=names,
+                key_algorithm=key_algorithm,
+                signature_algorithm=info.signature_algorithm,
+                serial=version.serial,
+                subject=info.subject,
+                issuer=info.issuer,
+                not_before=version.not_before,
+                not_after=version.not_after,
+                created_at=now,
+                version=version.number,
+                key_secret_id=version.key_secret_id,
                 issued_at=now,
                 authority_arn=ca.arn,
+                key_usages=info.key_usages,
+                extended_key_usages=info.extended_key_usages,
                 validity_days=validity_days,
                 idempotency_token=idempotency_token,
                 tags=checked_tags,
             )
-            uow.certificates.add(cert, version)
+            uow.certificates.add_issued(
+                cert, version, issued=issued.record, key_blob=issued.key.blob
+            )
             uow.commit()
         return cert.arn
 
@@ -286,7 +310,7 @@ class CertificateService:
 
     def describe(self, *, account: str, arn: str) -> CertificateView:
         """The certificate's details as of now (DescribeCertificate)."""
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             return self._view(load_certificate(uow, self._arns, account=account, arn=arn))
 
     def list(
@@ -297,12 +321,12 @@ class CertificateService:
         page: PageRequest = FIRST_PAGE,
     ) -> Page:
         """One page of the account's certificates (ListCertificates)."""
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             items, token = uow.certificates.page(account, where, page, self._clock.now())
         return Page([self._view(c) for c in items], token)
 
     def count(self, *, account: str, where: CertificateFilter = ALL_CERTIFICATES) -> int:
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             return uow.certificates.count(account, where, self._clock.now())
 
     def expiry_gauge(self, *, account: str) -> builtins.list[ExpiryPoint]:
@@ -312,7 +336,7 @@ class CertificateService:
         formats (or streams) the result.
         """
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             return [
                 ExpiryPoint(
                     c.arn, c.domain_name, c.type, model.effective_status(c, now), c.not_after
@@ -322,19 +346,19 @@ class CertificateService:
 
     def count_by_status(self, *, account: str) -> dict[str, int]:
         """How many certificates of the account have each (effective) status now."""
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             return uow.certificates.count_by_status(account, self._clock.now())
 
     def get(self, *, account: str, arn: str, version: int | None = None) -> CertificateMaterial:
         """The PEM certificate and chain of the current or a given version (GetCertificate)."""
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             cert = load_certificate(uow, self._arns, account=account, arn=arn)
             chosen = self._version(uow, cert, version)
         return CertificateMaterial(chosen.certificate_pem, chosen.chain_pem)
 
     def versions(self, *, account: str, arn: str) -> builtins.list[CertificateVersion]:
         """Every version under the ARN, oldest first."""
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             cert = load_certificate(uow, self._arns, account=account, arn=arn)
             return uow.certificates.versions(cert.id)
 
@@ -412,7 +436,7 @@ class CertificateService:
             uow.certificates.update(failed)
             return failed
         key = generate_private_key(cert.key_algorithm)
-        version, info = self._issue_version(
+        issued = self._issue_version(
             uow,
             authority,
             key,
@@ -423,6 +447,9 @@ class CertificateService:
             now,
             number=cert.version + 1,
         )
+        version, info = issued.version, issued.info
+        uow.secrets.add(issued.key.id, issued.key.blob, created_at=now)
+        uow.issued.add(issued.record)
         renewed = replace(
             _with_version(cert, version, info),
             status=CertificateStatus.ISSUED,
@@ -549,7 +576,7 @@ class CertificateService:
     def _issue_version(
         self,
         uow: UnitOfWork,
-        ca: CertificateAuthority,
+        ca: AnyAuthority,
         key: PrivateKey,
         names: Sequence[str],
         validity_days: int,
@@ -558,8 +585,9 @@ class CertificateService:
         now: datetime,
         *,
         number: int = 1,
-    ) -> tuple[CertificateVersion, CertificateInfo]:
-        signed = self._signer.sign(
+    ) -> _IssuedVersion:
+        """Sign a certificate for ``key`` and seal the key; nothing is stored yet."""
+        signed = self._signer.issue(
             uow,
             ca,
             public_key=key.public_key(),
@@ -570,18 +598,28 @@ class CertificateService:
             now=now,
         )
         info, record = signed.info, signed.record
+        sealed = seal_private_key(self._secrets, key)
         version = CertificateVersion(
             number=number,
             action=action,
             serial=record.serial,
             certificate_pem=record.certificate_pem,
             chain_pem=self._signer.chain_of(ca),
-            key_secret_id=store_private_key(uow, self._secrets, key, now),
+            key_secret_id=sealed.id,
             not_before=info.not_before,
             not_after=info.not_after,
             created_at=now,
         )
-        return version, info
+        return _IssuedVersion(version, info, record, sealed)
+
+
+class _IssuedVersion(NamedTuple):
+    """A version just signed, with what must be stored along with it."""
+
+    version: CertificateVersion
+    info: CertificateInfo
+    record: IssuedCertificate  # the CA's register entry
+    key: SealedKey  # the version's private key, sealed
 
 
 def _new_certificate(

@@ -19,7 +19,7 @@ from certherd.pki.signing import SigningAlgorithm, check_compatible
 from certherd.pki.templates import Template, parse_template_arn
 from certherd.services.crls import is_stale, publish_crl
 from certherd.services.keys import load_private_key
-from certherd.services.lookup import load_authority
+from certherd.services.lookup import load_authority, load_issuing_authority
 from certherd.services.ports import SecretBox, UnitOfWork, UnitOfWorkFactory
 from certherd.services.signer import Signer
 
@@ -77,8 +77,12 @@ class IssuingService:
         secrets: SecretBox,
         clock: Clock,
         arns: ArnFactory,
+        read_uow: UnitOfWorkFactory | None = None,
     ) -> None:
         self._uow = uow
+        # Reads go through ``read_uow`` (read-only transactions: on SQLite they never wait
+        # for the write lock); it defaults to ``uow``.
+        self._read_uow = read_uow or uow
         self._signer = signer
         self._secrets = secrets
         self._clock = clock
@@ -113,7 +117,9 @@ class IssuingService:
                 field="TemplateArn",
             )
         with self._uow() as uow:
-            ca = load_authority(uow, self._arns, account=account, arn=authority_arn, now=now)
+            ca = load_issuing_authority(
+                uow, self._arns, account=account, arn=authority_arn, now=now
+            )
             rules.check_can_issue(ca, now)
             if signing_algorithm is not None:
                 check_compatible(
@@ -142,7 +148,7 @@ class IssuingService:
             self._arns.issued_certificate_serial(certificate_arn), field="CertificateArn"
         )
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             ca = load_authority(uow, self._arns, account=account, arn=authority_arn, now=now)
             record = uow.issued.get(ca.id, serial)
             if record is None or not certificate_arn.startswith(ca.arn + "/"):

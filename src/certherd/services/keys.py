@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from certherd.errors import KeyStoreError
@@ -15,13 +16,25 @@ def _context(secret_id: str) -> str:
     return f"private-key:{secret_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class SealedKey:
+    """A private key sealed for the secrets table under its (new) secret id."""
+
+    id: str
+    blob: bytes
+
+
+def seal_private_key(box: SecretBox, key: PrivateKey) -> SealedKey:
+    """Seal ``key`` under a new secret id; the caller stores it (see store_private_key)."""
+    secret_id = str(uuid.uuid4())
+    return SealedKey(secret_id, box.seal(private_key_to_der(key), context=_context(secret_id)))
+
+
 def store_private_key(uow: UnitOfWork, box: SecretBox, key: PrivateKey, now: datetime) -> str:
     """Seal ``key`` and add it to the secrets table; return its secret id."""
-    secret_id = str(uuid.uuid4())
-    uow.secrets.add(
-        secret_id, box.seal(private_key_to_der(key), context=_context(secret_id)), created_at=now
-    )
-    return secret_id
+    sealed = seal_private_key(box, key)
+    uow.secrets.add(sealed.id, sealed.blob, created_at=now)
+    return sealed.id
 
 
 def load_private_key(uow: UnitOfWork, box: SecretBox, secret_id: str) -> PrivateKey:

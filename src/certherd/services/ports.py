@@ -7,7 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from certherd.domain.authority import CertificateAuthority
+from certherd.domain.authority import CertificateAuthority, IssuingAuthority
 from certherd.domain.certificate import Certificate, CertificateVersion
 from certherd.domain.inventory import CertificateFilter, PageRequest
 from certherd.domain.records import AccountConfig, ApiToken, Crl, IssuedCertificate
@@ -48,6 +48,9 @@ class AuthorityRepository(Protocol):
 
     def get(self, account: str, authority_id: str) -> CertificateAuthority | None: ...
 
+    def get_issuing(self, account: str, authority_id: str) -> IssuingAuthority | None:
+        """What issuing needs of the CA (one narrow read), as it is stored now."""
+
     def list(self, account: str) -> list[CertificateAuthority]:
         """All CAs of the account, oldest first."""
 
@@ -77,6 +80,20 @@ class CrlRepository(Protocol):
 
 class CertificateRepository(Protocol):
     def add(self, certificate: Certificate, version: CertificateVersion) -> None: ...
+
+    def add_issued(
+        self,
+        certificate: Certificate,
+        version: CertificateVersion,
+        *,
+        issued: IssuedCertificate,
+        key_blob: bytes,
+    ) -> None:
+        """Add a certificate one of our CAs just issued with everything that came with it:
+        its sealed key (secret ``version.key_secret_id``, created at ``version.created_at``),
+        the CA's register entry ``issued``, the certificate and its first version. Does what
+        ``secrets.add``, ``issued.add`` and :meth:`add` do, in as few round trips as the
+        database allows, and raises ConflictError as they do."""
 
     def update(self, certificate: Certificate) -> None:
         """Store every field of ``certificate`` (tags and in-use list included)."""

@@ -9,17 +9,12 @@ from datetime import datetime
 
 from cryptography import x509
 
-from certherd.domain.authority import CertificateAuthority
+from certherd.domain.authority import AnyAuthority
 from certherd.domain.records import IssuedCertificate
 from certherd.errors import InvalidStateError
-from certherd.pki.issue import Issuer, Validity, issue_certificate, new_serial
+from certherd.pki.issue import Issuer, Validity, issue_certificate_described, new_serial
 from certherd.pki.keys import PublicKey
-from certherd.pki.parse import (
-    CertificateInfo,
-    certificate_to_pem,
-    describe_certificate,
-    load_chain,
-)
+from certherd.pki.parse import CertificateInfo, certificate_to_pem, load_chain
 from certherd.pki.signing import SigningAlgorithm
 from certherd.pki.subject import Subject
 from certherd.services.keys import load_private_key
@@ -48,10 +43,10 @@ class Signer:
         self._issuers: dict[tuple[str, str], Issuer] = {}
         self._lock = threading.Lock()
 
-    def crl_url(self, authority: CertificateAuthority) -> str:
+    def crl_url(self, authority: AnyAuthority) -> str:
         return f"{self._crl_base_url}/crl/{authority.account}/{authority.id}.crl"
 
-    def issuer(self, uow: UnitOfWork, authority: CertificateAuthority) -> Issuer:
+    def issuer(self, uow: UnitOfWork, authority: AnyAuthority) -> Issuer:
         """The pki issuer (certificate and opened key) of an authority that has its certificate."""
         if authority.certificate_pem is None or authority.serial is None:
             raise InvalidStateError(
@@ -75,7 +70,7 @@ class Signer:
             for k in [k for k in self._issuers if k[0] == authority_id]:
                 del self._issuers[k]
 
-    def chain_of(self, authority: CertificateAuthority) -> str:
+    def chain_of(self, authority: AnyAuthority) -> str:
         """PEM chain that goes with a certificate issued by ``authority`` (CA first, up to root)."""
         parts = [authority.certificate_pem or ""]
         if authority.chain_pem:
@@ -85,7 +80,7 @@ class Signer:
     def sign(
         self,
         uow: UnitOfWork,
-        authority: CertificateAuthority,
+        authority: AnyAuthority,
         *,
         public_key: PublicKey,
         subject: Subject,
@@ -98,8 +93,41 @@ class Signer:
         now: datetime,
     ) -> Signed:
         """Sign and record one certificate; the caller has checked the CA may issue."""
+        signed = self.issue(
+            uow,
+            authority,
+            public_key=public_key,
+            subject=subject,
+            sans=sans,
+            validity=validity,
+            signing_algorithm=signing_algorithm,
+            ca_path_length=ca_path_length,
+            certificate_id=certificate_id,
+            server_auth_only=server_auth_only,
+            now=now,
+        )
+        uow.issued.add(signed.record)
+        return signed
+
+    def issue(
+        self,
+        uow: UnitOfWork,
+        authority: AnyAuthority,
+        *,
+        public_key: PublicKey,
+        subject: Subject,
+        sans: Sequence[str],
+        validity: Validity,
+        signing_algorithm: SigningAlgorithm | None = None,
+        ca_path_length: int | None = None,
+        certificate_id: str | None = None,
+        server_auth_only: bool = False,
+        now: datetime,
+    ) -> Signed:
+        """Sign one certificate, like :meth:`sign`, but leave its register entry
+        (``Signed.record``) for the caller to store in the same unit of work."""
         issuer = self.issuer(uow, authority)
-        cert = issue_certificate(
+        cert, info = issue_certificate_described(
             issuer=issuer,
             public_key=public_key,
             subject=subject,
@@ -111,7 +139,6 @@ class Signer:
             crl_distribution_point=self.crl_url(authority) if authority.crl_enabled else None,
             server_auth_only=server_auth_only,
         )
-        info = describe_certificate(cert)
         record = IssuedCertificate(
             authority_id=authority.id,
             serial=info.serial,
@@ -121,5 +148,4 @@ class Signer:
             issued_at=now,
             certificate_id=certificate_id,
         )
-        uow.issued.add(record)
         return Signed(cert, info, record)

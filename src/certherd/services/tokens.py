@@ -22,9 +22,14 @@ def digest(token: str) -> str:
 
 
 class TokenService:
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, read_uow: UnitOfWorkFactory | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        # Reads go through ``read_uow`` (read-only transactions: on SQLite they never wait
+        # for the write lock); it defaults to ``uow``.
+        self._read_uow = read_uow or uow
 
     def ensure_admin(self, *, account: str) -> str | None:
         """Create the first admin token if there is no token yet; return it, or None."""
@@ -69,7 +74,7 @@ class TokenService:
         if not token:
             raise AuthenticationError("a bearer token is required")
         wanted = digest(token)
-        with self._uow() as uow:
+        with self._read_uow() as uow:
             found = uow.tokens.find(wanted)
         if found is None or not hmac.compare_digest(found.digest, wanted):
             raise AuthenticationError("the bearer token is not valid")

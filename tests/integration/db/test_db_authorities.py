@@ -14,6 +14,7 @@ from certherd.domain.authority import (
     AuthorityStatus,
     AuthorityType,
     CertificateAuthority,
+    IssuingAuthority,
     Permission,
 )
 from certherd.domain.records import Crl, IssuedCertificate
@@ -148,3 +149,43 @@ def test_delete_removes_the_authority_and_what_hangs_off_it(uow: SqlUnitOfWork, 
         count = uow.connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
         assert count == 0, table
     assert uow.secrets.get(ca.key_secret_id) is not None  # the service deletes the key
+
+
+def test_get_issuing_reads_what_issuing_needs_as_stored_now(uow: SqlUnitOfWork, build) -> None:
+    ca = build.full_authority()
+    _store(uow, ca)
+
+    issuing = uow.authorities.get_issuing(ACCOUNT, ca.id)
+
+    assert issuing == IssuingAuthority(
+        id=ca.id,
+        arn=ca.arn,
+        account=ca.account,
+        status=ca.status,
+        signing_algorithm=ca.signing_algorithm,
+        key_secret_id=ca.key_secret_id,
+        crl_enabled=ca.crl_enabled,
+        certificate_pem=ca.certificate_pem,
+        chain_pem=ca.chain_pem,
+        serial=ca.serial,
+        not_after=ca.not_after,
+        restorable_until=ca.restorable_until,
+    )
+    assert issuing is not None and issuing.not_after is not None
+    assert issuing.not_after.tzinfo is UTC
+    assert uow.authorities.get_issuing(OTHER_ACCOUNT, ca.id) is None
+    assert uow.authorities.get_issuing(ACCOUNT, "no-such-ca") is None
+
+    uow.authorities.update(replace(ca, status=AuthorityStatus.DISABLED, crl_enabled=True))
+    changed = uow.authorities.get_issuing(ACCOUNT, ca.id)
+    assert changed is not None
+    assert (changed.status, changed.crl_enabled) == (AuthorityStatus.DISABLED, True)
+
+
+def test_get_issuing_of_a_ca_without_certificate(uow: SqlUnitOfWork, build) -> None:
+    ca = build.authority()
+    _store(uow, ca)
+    issuing = uow.authorities.get_issuing(ACCOUNT, ca.id)
+    assert issuing is not None
+    assert issuing.status is AuthorityStatus.PENDING_CERTIFICATE
+    assert (issuing.certificate_pem, issuing.serial, issuing.not_after) == (None, None, None)

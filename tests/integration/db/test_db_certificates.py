@@ -30,6 +30,7 @@ from certherd.domain.inventory import (
     SortBy,
     SortOrder,
 )
+from certherd.domain.records import IssuedCertificate
 from certherd.domain.tags import Tag
 from certherd.errors import ConflictError, NotFoundError, ValidationError
 from certherd.pki.keys import KeyAlgorithm
@@ -507,3 +508,120 @@ def test_empty_inventory(uow: SqlUnitOfWork) -> None:
     assert uow.certificates.count(ACCOUNT, CertificateFilter(), NOW) == 0
     assert set(uow.certificates.count_by_status(None, NOW).values()) == {0}
     assert list(uow.certificates.iter_all()) == []
+
+
+# -- a certificate just issued by one of our CAs --------------------------------------------
+
+
+def _issued_by_our_ca(unit: SqlUnitOfWork, build, **overrides) -> tuple:
+    ca = build.authority()
+    unit.secrets.add(ca.key_secret_id, b"ca key", created_at=T0)
+    unit.authorities.add(ca)
+    cert = _full(build, authority_arn=ca.arn, **overrides)
+    version = build.version(cert, chain_pem="CHAIN", exported_at=T0 + timedelta(days=1))
+    record = IssuedCertificate(
+        authority_id=ca.id,
+        serial=cert.serial,
+        serial_int=int(cert.serial.replace(":", ""), 16),
+        certificate_pem=version.certificate_pem,
+        not_after=cert.not_after,
+        issued_at=cert.created_at,
+        certificate_id=cert.id,
+    )
+    return ca, cert, version, record
+
+
+def test_add_issued_stores_key_register_entry_certificate_and_version(
+    engine: sa.Engine, build
+) -> None:
+    with SqlUnitOfWork(engine) as unit:
+        ca, cert, version, record = _issued_by_our_ca(unit, build)
+        unit.certificates.add_issued(cert, version, issued=record, key_blob=b"\x01sealed")
+        unit.commit()
+    with SqlUnitOfWork(engine, read_only=True) as unit:
+        assert unit.certificates.get(ACCOUNT, cert.id) == cert
+        assert unit.certificates.versions(cert.id) == [version]
+        assert unit.issued.get(ca.id, cert.serial) == record
+        assert unit.secrets.get(version.key_secret_id) == b"\x01sealed"
+        created = unit.connection.execute(
+            sa.text("SELECT created_at FROM secrets WHERE id = :id"),
+            {"id": version.key_secret_id},
+        ).scalar_one()
+        assert created is not None
+
+
+@pytest.mark.parametrize("taken", ["certificate", "serial", "secret"])
+def test_add_issued_of_something_taken_is_a_conflict_and_adds_nothing(
+    engine: sa.Engine, build, taken: str
+) -> None:
+    with SqlUnitOfWork(engine) as unit:
+        ca, cert, version, record = _issued_by_our_ca(unit, build)
+        unit.certificates.add_issued(cert, version, issued=record, key_blob=b"k")
+        unit.commit()
+    other = build.certificate(authority_arn=ca.arn, serial="0c:0d")
+    other_version = build.version(other)
+    other_record = replace(record, serial=other.serial, serial_int=0x0C0D, certificate_id=other.id)
+    if taken == "certificate":
+        other = replace(other, id=cert.id, arn=cert.arn)
+        other_record = replace(other_record, certificate_id=cert.id)
+    elif taken == "serial":
+        other = replace(other, serial=cert.serial)
+        other_version = replace(other_version, serial=cert.serial)
+        other_record = replace(other_record, serial=cert.serial)
+    else:
+        other = replace(other, key_secret_id=cert.key_secret_id)
+        other_version = replace(other_version, key_secret_id=cert.key_secret_id)
+    with SqlUnitOfWork(engine) as unit, pytest.raises(ConflictError):
+        unit.certificates.add_issued(other, other_version, issued=other_record, key_blob=b"k")
+    with SqlUnitOfWork(engine, read_only=True) as unit:
+        assert unit.certificates.count(ACCOUNT, CertificateFilter(), NOW) == 1
+        assert [s for s in unit.secrets.ids() if s != ca.key_secret_id] == [cert.key_secret_id]
+
+
+def test_add_issued_under_an_unknown_ca_is_a_conflict(uow: SqlUnitOfWork, build) -> None:
+    _, cert, version, record = _issued_by_our_ca(uow, build)
+    with pytest.raises(ConflictError):
+        uow.certificates.add_issued(
+            cert, version, issued=replace(record, authority_id="no-such-ca"), key_blob=b"k"
+        )
+
+
+def test_add_issued_keeps_the_tags(uow: SqlUnitOfWork, build) -> None:
+    _, cert, version, record = _issued_by_our_ca(uow, build)
+    uow.certificates.add_issued(cert, version, issued=record, key_blob=b"k")
+    assert cert.tags
+    loaded = uow.certificates.get(ACCOUNT, cert.id)
+    assert loaded is not None and loaded.tags == cert.tags
+
+
+def test_add_issued_refuses_rows_that_do_not_belong_together(uow: SqlUnitOfWork, build) -> None:
+    _, cert, version, record = _issued_by_our_ca(uow, build)
+    for wrong in (
+        {"record": replace(record, certificate_id="another")},
+        {"record": replace(record, serial="99")},
+        {"version": replace(version, serial="99")},
+        {"version": replace(version, key_secret_id="another")},
+        {"version": replace(version, number=2)},
+    ):
+        with pytest.raises(ValueError):
+            uow.certificates.add_issued(
+                cert,
+                wrong.get("version", version),
+                issued=wrong.get("record", record),
+                key_blob=b"k",
+            )
+
+
+def test_an_arn_that_does_not_name_the_id_is_refused(engine: sa.Engine, build) -> None:
+    """The ARN is unique through the id (no index of its own): it must end in the id."""
+    cert = build.certificate()
+    base = cert.arn.rsplit("/", 1)[0]
+    for bad in (
+        replace(cert, arn=cert.arn + "x"),
+        replace(cert, arn=cert.arn.replace("certificate/", "certificate/x")),
+        replace(cert, arn="arn:x"),
+        replace(cert, id="a:b", arn=base + "/a:b"),  # an id with ":" could end another ARN
+    ):
+        # (PostgreSQL ends a transaction at its first error: one unit of work each)
+        with SqlUnitOfWork(engine) as unit, pytest.raises(ConflictError):
+            unit.certificates.add(bad, build.version(bad))

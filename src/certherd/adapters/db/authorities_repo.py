@@ -10,12 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from certherd.adapters.db.driver_statement import DriverStatement
 from certherd.adapters.db.integrity import conflict_on_duplicate, require_one
 from certherd.adapters.db.tables import authorities, authority_permissions, authority_tags
 from certherd.domain.authority import (
     AuthorityStatus,
     AuthorityType,
     CertificateAuthority,
+    IssuingAuthority,
     Permission,
 )
 from certherd.domain.tags import Tag
@@ -34,6 +36,26 @@ _UPDATE = authorities.update().where(authorities.c.id == _ID)
 _GET = sa.select(authorities).where(
     authorities.c.id == _ID, authorities.c.account == sa.bindparam("account_key")
 )
+_a = authorities.c
+# Issuing reads its CA for every certificate: only the columns it needs, no child rows.
+_GET_ISSUING = DriverStatement(
+    sa.select(
+        _a.id,
+        _a.arn,
+        _a.account,
+        _a.status,
+        _a.signing_algorithm,
+        _a.key_secret_id,
+        _a.crl_enabled,
+        _a.certificate_pem,
+        _a.chain_pem,
+        _a.serial,
+        _a.not_after,
+        _a.restorable_until,
+    ).where(_a.id == _ID, _a.account == sa.bindparam("account_key"))
+)
+_STATUSES = {m.value: m for m in AuthorityStatus}
+_SIGNING_ALGORITHMS = {m.value: m for m in SigningAlgorithm}
 _LIST = (
     sa.select(authorities)
     .where(authorities.c.account == sa.bindparam("account_key"))
@@ -154,6 +176,26 @@ class SqlAuthorityRepository:
         if row is None:
             return None
         return self._with_children([row])[0]
+
+    def get_issuing(self, account: str, authority_id: str) -> IssuingAuthority | None:
+        row = _GET_ISSUING.first(self._conn, {"id_key": authority_id, "account_key": account})
+        if row is None:
+            return None
+        (id_, arn, account_, status, signing, secret, crl, pem, chain, serial, end, until) = row
+        return IssuingAuthority(
+            id=id_,
+            arn=arn,
+            account=account_,
+            status=_STATUSES[status],
+            signing_algorithm=_SIGNING_ALGORITHMS[signing],
+            key_secret_id=secret,
+            crl_enabled=bool(crl),
+            certificate_pem=pem,
+            chain_pem=chain,
+            serial=serial,
+            not_after=end,
+            restorable_until=until,
+        )
 
     def list(self, account: str) -> list[CertificateAuthority]:
         rows = self._conn.execute(_LIST, {"account_key": account}).all()

@@ -24,10 +24,13 @@ from certherd.adapters.db.certificate_rows import (
     version_from_row,
     version_values,
 )
+from certherd.adapters.db.driver_statement import DriverStatement
 from certherd.adapters.db.integrity import conflict_on_duplicate, require_one
+from certherd.adapters.db.issued_writes import INSERT_CERTIFICATE, INSERT_VERSION, add_issued
 from certherd.adapters.db.tables import certificate_tags, certificate_versions, certificates
 from certherd.domain.certificate import Certificate, CertificateStatus, CertificateVersion
 from certherd.domain.inventory import CertificateFilter, PageRequest
+from certherd.domain.records import IssuedCertificate
 from certherd.domain.tags import Tag
 
 __all__ = ["ITER_BATCH_SIZE", "SqlCertificateRepository"]
@@ -41,8 +44,6 @@ _t = certificate_tags.c
 _ID: sa.BindParameter[str] = sa.bindparam("id_key", type_=sa.String())
 _IDS: sa.BindParameter[str] = sa.bindparam("ids", type_=sa.String(), expanding=True)
 
-_INSERT = certificates.insert()
-_INSERT_VERSION = certificate_versions.insert()
 _INSERT_TAGS = certificate_tags.insert()
 _UPDATE = certificates.update().where(_c.id == _ID)
 _DELETE_TAGS = certificate_tags.delete().where(_t.certificate_id == _ID)
@@ -68,7 +69,7 @@ _SECRETS_OF = sa.union_all(
         _v.certificate_id == _ID
     ),
 )
-_FIND_BY_TOKEN = (
+_FIND_BY_TOKEN = DriverStatement(
     sa.select(_c.id)
     .where(
         _c.account == sa.bindparam("account_key"),
@@ -98,8 +99,24 @@ class SqlCertificateRepository:
         Raises ConflictError when the id, ARN or version is taken.
         """
         with conflict_on_duplicate(f"certificate {certificate.arn}"):
-            self._conn.execute(_INSERT, {"id": certificate.id, **certificate_values(certificate)})
-            self._conn.execute(_INSERT_VERSION, version_values(certificate.id, version))
+            INSERT_CERTIFICATE.execute(
+                self._conn, {"id": certificate.id, **certificate_values(certificate)}
+            )
+            INSERT_VERSION.execute(self._conn, version_values(certificate.id, version))
+            self._insert_tags(certificate)
+
+    def add_issued(
+        self,
+        certificate: Certificate,
+        version: CertificateVersion,
+        *,
+        issued: IssuedCertificate,
+        key_blob: bytes,
+    ) -> None:
+        """Insert the key, the CA's register entry, the certificate, its version and tags
+        (one statement and the tags on PostgreSQL). Raises ConflictError when one is taken."""
+        add_issued(self._conn, certificate, version, issued, key_blob)
+        with conflict_on_duplicate(f"a tag of certificate {certificate.arn}"):
             self._insert_tags(certificate)
 
     def update(self, certificate: Certificate) -> None:
@@ -115,7 +132,7 @@ class SqlCertificateRepository:
         """Raises ConflictError when the version number is taken, NotFoundError when the
         certificate does not exist."""
         with conflict_on_duplicate(f"version {version.number} of certificate {certificate.arn}"):
-            self._conn.execute(_INSERT_VERSION, version_values(certificate.id, version))
+            INSERT_VERSION.execute(self._conn, version_values(certificate.id, version))
         self.update(certificate)
 
     def mark_version_exported(self, certificate_id: str, number: int, at: datetime) -> None:
@@ -219,10 +236,10 @@ class SqlCertificateRepository:
             last = rows[-1].id
 
     def find_by_token(self, account: str, token: str, since: datetime) -> str | None:
-        found = self._conn.execute(
-            _FIND_BY_TOKEN, {"account_key": account, "token": token, "since": since}
-        ).scalar()
-        return None if found is None else str(found)
+        row = _FIND_BY_TOKEN.first(
+            self._conn, {"account_key": account, "token": token, "since": since}
+        )
+        return None if row is None else str(row[0])
 
     def _with_tags(self, rows: Sequence[sa.Row[Any]]) -> list[Certificate]:
         """Certificates of ``rows`` with their tags, read in one query."""

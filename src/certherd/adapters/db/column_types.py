@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,23 +33,15 @@ class UtcDateTime(TypeDecorator[datetime]):
         return self.impl_instance
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is not UTC:
-            if value.tzinfo is None or value.utcoffset() is None:
-                raise ValueError(
-                    f"naive datetime {value.isoformat()!r}: instants must be timezone-aware"
-                )
-            value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-        return value
+            return _to_sqlite(value)
+        return None if value is None else _utc(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, str):  # SQLite
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+            return _from_sqlite(value)
         if not isinstance(value, datetime):  # pragma: no cover - the driver's business
             raise TypeError(f"expected a datetime from the database, got {type(value)!r}")
         if value.tzinfo is UTC:
@@ -56,6 +49,44 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    # On SQLite the conversion is all there is (the impl, _SqliteText, converts nothing):
+    # one function per value instead of TypeDecorator's wrapper around the methods above,
+    # which every instant of every row read or written goes through.
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name == "sqlite":
+            return _to_sqlite
+        return super().bind_processor(dialect)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        if dialect.name == "sqlite":
+            return _from_sqlite_or_none
+        return super().result_processor(dialect, coltype)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()!r}: instants must be timezone-aware")
+    return value.astimezone(UTC)
+
+
+def _to_sqlite(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = _utc(value)
+    # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without its offset: no datetime copy needed.
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _from_sqlite(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _from_sqlite_or_none(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 class _SqliteText(sqlite.DATETIME):

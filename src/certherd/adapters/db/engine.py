@@ -48,8 +48,15 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
     return sa.create_engine(url, **kwargs)
 
 
+# What json.dumps(value, separators=(",", ":"), ensure_ascii=False) builds on every call.
+_JSON_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _json_dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    # Most list columns of a certificate (in-use-by, key usages) are empty.
+    if value == []:
+        return "[]"
+    return _JSON_ENCODER.encode(value)
 
 
 def _json_loads(data: str | bytes) -> Any:

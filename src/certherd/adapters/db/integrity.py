@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 from sqlalchemy.exc import IntegrityError
 
@@ -12,18 +11,31 @@ from certherd.errors import ConflictError, NotFoundError
 __all__ = ["conflict_on_duplicate", "require_one"]
 
 
-@contextmanager
-def conflict_on_duplicate(what: str) -> Iterator[None]:
+class conflict_on_duplicate:
     """Raise ConflictError when the statements inside break a uniqueness or key constraint.
 
     On PostgreSQL the transaction cannot go on after that (the unit of work rolls back).
+    (A class, not @contextmanager: it wraps every insert of the issuing path.)
     """
-    try:
-        yield
-    except IntegrityError as exc:
-        raise ConflictError(
-            f"{what} already exists or refers to something that does not exist"
-        ) from exc
+
+    __slots__ = ("_what",)
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, IntegrityError):
+            raise ConflictError(
+                f"{self._what} already exists or refers to something that does not exist"
+            ) from exc
 
 
 def require_one(rowcount: int, what: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from certherd.adapters.db.driver_statement import DriverStatement
 from certherd.adapters.db.integrity import conflict_on_duplicate, require_one
 from certherd.adapters.db.tables import accounts, api_tokens, crls, issued_certificates, secrets
 from certherd.domain.clock import Clock
@@ -16,14 +17,17 @@ from certherd.domain.records import AccountConfig, ApiToken, Crl, IssuedCertific
 from certherd.pki.crl import RevocationReason as CrlReason
 
 __all__ = [
+    "INSERT_ISSUED",
+    "INSERT_SECRET",
     "SqlAccountRepository",
     "SqlCrlRepository",
     "SqlIssuedCertificateRepository",
     "SqlSecretRepository",
     "SqlTokenRepository",
+    "issued_values",
 ]
 
-_INSERT_SECRET = secrets.insert()
+INSERT_SECRET = DriverStatement(secrets.insert())
 _SECRET_ID = secrets.c.id == sa.bindparam("secret_id")
 _GET_SECRET = sa.select(secrets.c.blob).where(_SECRET_ID)
 _REPLACE_SECRET = secrets.update().where(_SECRET_ID).values(blob=sa.bindparam("blob"))
@@ -38,8 +42,8 @@ class SqlSecretRepository:
 
     def add(self, secret_id: str, blob: bytes, *, created_at: datetime) -> None:
         with conflict_on_duplicate(f"secret {secret_id}"):
-            self._conn.execute(
-                _INSERT_SECRET, {"id": secret_id, "blob": blob, "created_at": created_at}
+            INSERT_SECRET.execute(
+                self._conn, {"id": secret_id, "blob": blob, "created_at": created_at}
             )
 
     def get(self, secret_id: str) -> bytes | None:
@@ -64,7 +68,7 @@ _ISSUED_KEY = sa.and_(
     issued_certificates.c.authority_id == sa.bindparam("authority_key"),
     issued_certificates.c.serial == sa.bindparam("serial_key"),
 )
-_INSERT_ISSUED = issued_certificates.insert()
+INSERT_ISSUED = DriverStatement(issued_certificates.insert())
 _GET_ISSUED = sa.select(issued_certificates).where(_ISSUED_KEY)
 _REVOKE_ISSUED = (
     issued_certificates.update()
@@ -82,7 +86,8 @@ _REVOKED = (
 _REVOKED_AFTER = _REVOKED.where(issued_certificates.c.not_after > sa.bindparam("now"))
 
 
-def _issued_row(record: IssuedCertificate) -> dict[str, Any]:
+def issued_values(record: IssuedCertificate) -> dict[str, Any]:
+    """The column values of a CA's register entry."""
     return {
         "authority_id": record.authority_id,
         "serial": record.serial,
@@ -123,7 +128,7 @@ class SqlIssuedCertificateRepository:
     def add(self, record: IssuedCertificate) -> None:
         """Raises ConflictError when the CA already issued this serial."""
         with conflict_on_duplicate(f"serial {record.serial} of CA {record.authority_id}"):
-            self._conn.execute(_INSERT_ISSUED, _issued_row(record))
+            INSERT_ISSUED.execute(self._conn, issued_values(record))
 
     def get(self, authority_id: str, serial: str) -> IssuedCertificate | None:
         row = self._conn.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from certherd.adapters.db.column_types import UtcDateTime
@@ -58,6 +60,11 @@ ARN = 2048
 NAME = 253
 TAG_KEY = 128
 TAG_VALUE = 256
+#: The check that makes a certificate's ARN unique through its id (SQLite and PostgreSQL).
+ARN_NAMES_ID = (
+    # (backslash: a colon before a word would be a bind parameter to SQLAlchemy's text())
+    r"substr(arn, length(arn) - length(id) - 12) = '\:certificate/' || id AND id NOT LIKE '%:%'"
+)
 
 
 def _bytewise(length: int) -> String:
@@ -149,7 +156,14 @@ issued_certificates = Table(
     Column("revoked_at", UtcDateTime),
     Column("revocation_reason", String(ENUM)),
     PrimaryKeyConstraint("authority_id", "serial"),
-    Index(None, "authority_id", "revoked_at"),
+    # What a CA's CRL lists; partial, so that issuing (revoked_at NULL) does not touch it.
+    Index(
+        None,
+        "authority_id",
+        "revoked_at",
+        sqlite_where=text("revoked_at IS NOT NULL"),
+        postgresql_where=text("revoked_at IS NOT NULL"),
+    ),
 )
 
 crls = Table(
@@ -169,7 +183,8 @@ certificates = Table(
     "certificates",
     metadata,
     Column("id", String(ID), primary_key=True),
-    Column("arn", String(ARN), nullable=False, unique=True),
+    # Unique without an index of its own: it names the id (the primary key), see the check.
+    Column("arn", String(ARN), nullable=False),
     Column("account", String(ACCOUNT), nullable=False),
     Column("type", String(ENUM), nullable=False),
     Column("status", String(ENUM), nullable=False),
@@ -206,8 +221,18 @@ certificates = Table(
     Index(None, "account", "created_at", "id"),
     # ... sorting by domain name ...
     Index(None, "account", "domain_name", "id"),
-    # ... and the idempotency-token look-up of RequestCertificate.
-    Index(None, "account", "idempotency_token", "created_at"),
+    # ... and the idempotency-token look-up of RequestCertificate (few have a token).
+    Index(
+        None,
+        "account",
+        "idempotency_token",
+        "created_at",
+        sqlite_where=text("idempotency_token IS NOT NULL"),
+        postgresql_where=text("idempotency_token IS NOT NULL"),
+    ),
+    # The ARN ends with ":certificate/<id>" and ids hold no ":", so the ARN determines the
+    # id: two rows with one ARN would share the primary key.
+    CheckConstraint(ARN_NAMES_ID, name="arn_names_id"),
 )
 
 certificate_versions = Table(

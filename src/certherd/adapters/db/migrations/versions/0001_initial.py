@@ -27,6 +27,10 @@ ARN = 2048
 NAME = 253
 TAG_KEY = 128
 TAG_VALUE = 256
+ARN_NAMES_ID = (
+    # (backslash: a colon before a word would be a bind parameter to SQLAlchemy's text())
+    r"substr(arn, length(arn) - length(id) - 12) = '\:certificate/' || id AND id NOT LIKE '%:%'"
+)
 
 
 def _instant(name: str, *, nullable: bool = True) -> sa.Column[object]:
@@ -127,6 +131,8 @@ def upgrade() -> None:
         "ix_issued_certificates_authority_id_revoked_at",
         "issued_certificates",
         ["authority_id", "revoked_at"],
+        sqlite_where=sa.text("revoked_at IS NOT NULL"),
+        postgresql_where=sa.text("revoked_at IS NOT NULL"),
     )
     op.create_table(
         "crls",
@@ -175,7 +181,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("key_secret_id", sa.String(ID), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_certificates"),
-        sa.UniqueConstraint("arn", name="uq_certificates_arn"),
+        sa.CheckConstraint(ARN_NAMES_ID, name=op.f("ck_certificates_arn_names_id")),
     )
     op.create_index(
         "ix_certificates_account_not_after_status",
@@ -192,6 +198,8 @@ def upgrade() -> None:
         "ix_certificates_account_idempotency_token_created_at",
         "certificates",
         ["account", "idempotency_token", "created_at"],
+        sqlite_where=sa.text("idempotency_token IS NOT NULL"),
+        postgresql_where=sa.text("idempotency_token IS NOT NULL"),
     )
     op.create_table(
         "certificate_versions",
