@@ -27,6 +27,7 @@ EXPECTED_TREE = {
     "keys": {"rotate"},
     "token": {"create"},
     "config": {"get", "set"},
+    "pattern": {"test", "check"},
     "ca": {
         "create",
         "list",

@@ -1,7 +1,8 @@
 """The ``certherd`` command: the root app, its global options and :func:`main`.
 
-Commands are a noun then a verb (``certherd cert list``). Everything but ``serve``,
-``db`` and ``keys`` talks to a running server over its HTTP API.
+Commands are a noun then a verb (``certherd cert list``). ``ca``, ``cert`` and ``config``
+talk to a running server over its HTTP API; ``serve``, ``db``, ``keys`` and ``token`` work on
+the server's machine, and ``pattern`` needs no server at all.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from certherd import __version__
-from certherd.entrypoints.cli import admin, ca, cert, config_cmd, tokens_cmd
+from certherd.entrypoints.cli import admin, ca, cert, config_cmd, pattern_cmd, tokens_cmd
 from certherd.entrypoints.cli.errors import CliError
 from certherd.entrypoints.cli.output import OutputFormat
 from certherd.entrypoints.cli.state import State
@@ -47,6 +48,7 @@ app.add_typer(cert.app, name="cert")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.keys_app, name="keys")
+app.add_typer(pattern_cmd.app, name="pattern")
 app.add_typer(tokens_cmd.app, name="token")
 app.command("serve")(admin.serve)
 
