@@ -8,10 +8,15 @@ steps sorted by path, each through a :class:`~certherd.patterns._machine.ValueMa
 Fields that must be absent (``exists: false``) are checked where the sub-rule ends.
 Sub-rules with the same steps share states; every state counts the sub-rules through it,
 so removing a rule prunes what only it used.
+
+Transitions lead to *targets* rather than states (see :class:`State`): a leaf's rule ids,
+a lone value machine, or the state. Each state knows the edge and key it hangs from and
+republishes its target there whenever it changes.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Hashable, Iterator
 from itertools import product
 from operator import itemgetter
@@ -42,10 +47,17 @@ def tag(value: Leaf) -> Hashable:
     return (1, value) if type(value) is float else (2, value)
 
 
-class Group:
-    """A compound transition: each of ``paths`` must hold the given exact value."""
+def _shared(key: Hashable) -> Hashable:
+    return sys.intern(key) if type(key) is str else key
 
-    __slots__ = ("children", "getter", "paths", "pathset", "table")
+
+class Group:
+    """A compound transition: each of ``paths`` must hold the given exact value.
+
+    ``table`` maps a compound key to the targets of the children it leads to (a child's
+    ``target`` is its rule ids when it is a leaf, else the child itself)."""
+
+    __slots__ = ("children", "getter", "paths", "pathset", "probe", "table")
 
     def __init__(self, paths: tuple[str, ...]) -> None:
         self.paths = paths
@@ -53,68 +65,107 @@ class Group:
         #: Builds the lookup key from ``{path: tagged value}`` in one call.
         self.getter = itemgetter(*paths)
         self.children: dict[frozenset[Key], State] = {}
-        self.table: dict[Key, tuple[State, ...]] = {}
+        self.table: dict[Key, tuple[Any, ...]] = {}
+        #: What the walk calls: ``get(getter(values))`` (the table is never replaced).
+        self.probe = (self.getter, self.table.get)
 
     def add(self, keys: frozenset[Key], child: State) -> None:
         self.children[keys] = child
+        child.link = (self, keys)
         for key in keys:
-            add_to(self.table, key, child)
+            add_to(self.table, key, child.target)
 
     def remove(self, keys: frozenset[Key]) -> None:
         child = self.children.pop(keys)
         for key in keys:
-            remove_from(self.table, key, child)
+            remove_from(self.table, key, child.target)
+        child.link = None
 
-
-#: A single-path step as the walk reads it: ``(path, exact strings, string handlers,
-#: number handlers, literal handlers)``.
-PlanStep = tuple[
-    str, dict[str, tuple["State", ...]], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]
-]
+    def retarget(self, keys: frozenset[Key], old: Any, new: Any) -> None:
+        """The child under ``keys`` changed its target from ``old`` to ``new``."""
+        for key in keys:
+            add_to(self.table, key, new)
+            remove_from(self.table, key, old)
 
 
 class State:
     """One automaton state. The walk reads ``plain`` (rules ending here),
-    ``conditional`` (rules ending here that need absent paths), ``groups`` (compound
-    transitions) and ``steps`` (single-path transitions); ``edges`` and ``ends`` are
-    the editable forms, created on first use."""
+    ``conditional`` (rules ending here that need absent paths), ``probes`` (compound
+    transitions: ``(getter, get)`` of each of ``groups``) and ``steps`` (single-path
+    transitions: :class:`ValueMachine` objects); ``edges`` and ``ends`` are the editable
+    forms, created on first use.
 
-    __slots__ = ("conditional", "edges", "ends", "groups", "inner", "plain", "refs", "steps")
+    A state is a *leaf* when the walk has nothing to do there but collect ``plain``;
+    its parent's indexes then hold ``plain`` itself as the state's ``target`` (reaching
+    it costs one tuple). A state whose only content is one single-path transition has
+    that :class:`ValueMachine` as its target (the walk runs it without visiting the
+    state); any other state is its own target. ``link`` is ``(parent edge, key)``, which
+    :meth:`refresh` uses to publish a new target.
+    """
+
+    __slots__ = (
+        "conditional",
+        "edges",
+        "ends",
+        "groups",
+        "inner",
+        "link",
+        "plain",
+        "probes",
+        "refs",
+        "steps",
+        "target",
+    )
 
     def __init__(self) -> None:
+        #: Whether the walk must visit the state (it has transitions or conditional ends).
+        self.inner = False
+        self.plain: tuple[Hashable, ...] = ()
+        self.conditional: tuple[tuple[Hashable, tuple[str, ...]], ...] = ()
+        self.probes: tuple[tuple[Any, Any], ...] = ()
+        self.steps: tuple[ValueMachine, ...] = ()
+        self.groups: tuple[Group, ...] = ()
+        self.target: Any = self.plain
+        self.link: tuple[Any, Any] | None = None
         #: Outgoing transitions: a :class:`Group` under its paths tuple, a
         #: :class:`ValueMachine` under its path.
         self.edges: dict[str | tuple[str, ...], Any] | None = None
         #: ``(rule_id, absent paths) -> how many sub-rules of that rule end here``.
         self.ends: dict[tuple[Hashable, tuple[str, ...]], int] | None = None
         self.refs = 0
-        # What the walk reads, on the state itself (one object to touch per state).
-        self.plain: tuple[Hashable, ...] = ()
-        self.conditional: tuple[tuple[Hashable, tuple[str, ...]], ...] = ()
-        self.groups: tuple[Group, ...] = ()
-        self.steps: tuple[PlanStep, ...] = ()
-        #: Whether the walk must visit the state (it has transitions or conditional
-        #: ends); otherwise its parent just collects ``plain``.
-        self.inner = False
 
     def refresh(self) -> None:
         edges = self.edges or {}
         ends = self.ends or {}
         groups = tuple(e for k, e in edges.items() if isinstance(k, tuple))
-        steps = tuple(
-            (k, e.exact_s, e.string_ops, e.number_ops, e.literal_ops)
-            for k, e in edges.items()
-            if isinstance(k, str)
-        )
+        steps = tuple(e for k, e in edges.items() if isinstance(k, str))
         self.groups = groups
+        self.probes = tuple(group.probe for group in groups)
         self.steps = steps
         self.conditional = tuple((r, absent) for r, absent in ends if absent)
-        self.plain = tuple(dict.fromkeys(r for r, absent in ends if not absent))
+        plain = tuple(dict.fromkeys(r for r, absent in ends if not absent))
+        if plain != self.plain:
+            self.plain = plain
         self.inner = bool(groups or steps or self.conditional)
         if not edges:
             self.edges = None
         if not ends:
             self.ends = None
+        if not self.inner:
+            target: Any = self.plain
+        elif len(steps) == 1 and not (groups or self.plain or self.conditional):
+            # Only one thing to do here: the parent's indexes lead straight to it.
+            target = steps[0]
+        else:
+            target = self
+        old = self.target
+        if target is not old:
+            # The new target is published before the old one is withdrawn: a concurrent
+            # walk sees one or both, never neither.
+            self.target = target
+            if self.link is not None:
+                edge, key = self.link
+                edge.retarget(key, old, target)
 
     def _edge(self, key: str | tuple[str, ...], factory: Any) -> Any:
         if self.edges is None:
@@ -135,7 +186,10 @@ class State:
         for path, key in steps:
             edges.append((path, key))
         for edge_key, key in edges:
-            edge = edge_key if isinstance(edge_key, Group) else state._edge(edge_key, ValueMachine)
+            if isinstance(edge_key, Group):
+                edge = edge_key
+            else:
+                edge = state._edge(edge_key, lambda path=edge_key: ValueMachine(path))
             child = edge.children.get(key)
             if child is None:
                 child = State()
@@ -190,7 +244,7 @@ def _split(steps: list[Step]) -> tuple[tuple[str, ...], frozenset[Key], tuple[St
         exact = [x for x in key if isinstance(x, _EXACT)]
         if len(exact) == len(key) and combos * len(key) <= MAX_BLOCK_KEYS:
             combos *= len(key)
-            block.append((path, [tag(x.value) for x in exact]))
+            block.append((path, [_shared(tag(x.value)) for x in exact]))
         else:
             rest.append((path, key))
     paths = tuple(path for path, _ in block)
@@ -211,10 +265,13 @@ def sub_rules(branches: tuple[Branch, ...]) -> set[SubRule]:
             grown = []
             positive = spec.positive
             for steps, absent in variants:
+                # One string object per path: step and compound paths then compare with
+                # the event's by identity.
+                path = sys.intern(spec.path)
                 if positive:
-                    grown.append(([*steps, (spec.path, frozenset(positive))], absent))
+                    grown.append(([*steps, (path, frozenset(positive))], absent))
                 if spec.absent_ok:
-                    grown.append((steps, [*absent, spec.path]))
+                    grown.append((steps, [*absent, path]))
             variants = grown
         for steps, absent in variants:
             paths, keys, rest = _split(steps)

@@ -13,55 +13,99 @@ without trying matchers one by one:
   because they sit behind the more selective exact fields).
 
 Only the lookups a machine needs run: it keeps, per value type, the tuple of handlers
-that have something indexed; the automaton's walk calls them after the exact-string
-lookup, which it does inline. ``T`` is the state type; states are only stored and returned.
+that have something indexed; the automaton's walk calls them after the exact-string and
+prefix lookups, which it does inline. What the indexes store is only stored and returned:
+the automaton stores each child's target (see :class:`ValueMachine`). A key's value is
+its one item, or a :class:`Bucket` of several; scanned parts are published as tuples,
+replaced on change, so a concurrent reader never sees one half-changed.
 """
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections.abc import Callable, Hashable
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 from certherd.patterns import matchers as m
 from certherd.patterns._ip import parse_ip
 from certherd.patterns.wildcard import literal_prefix, wildcard_regex
 
-__all__ = ["RangeTable", "ValueMachine"]
+__all__ = ["Bucket", "RangeTable", "ValueMachine", "add_to", "items_of", "remove_from"]
 
 T = TypeVar("T", bound=Hashable)
 K = TypeVar("K", bound=Hashable)
 
 
-def add_to(table: dict[K, tuple[T, ...]], key: K, item: T) -> None:
-    """Add ``item`` under ``key``. Buckets are tuples (items stored inline, one object to
-    read) replaced on change, so a concurrent reader always sees a whole bucket."""
-    table[key] = (*table.get(key, ()), item)
+_LENGTHS: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
-def remove_from(table: dict[K, tuple[T, ...]], key: K, item: T) -> None:
-    bucket = list(table[key])
-    bucket.remove(item)
-    if bucket:
-        table[key] = tuple(bucket)
+def _shared(lengths: tuple[int, ...]) -> tuple[int, ...]:
+    """One object per distinct tuple of prefix lengths (few exist): machines then share
+    it, and it stays in cache."""
+    if len(_LENGTHS) < 4096:
+        return _LENGTHS.setdefault(lengths, lengths)
+    return _LENGTHS.get(lengths, lengths)
+
+
+class Bucket(tuple):  # type: ignore[type-arg]
+    """Two or more items under one key. One item is stored as itself (a lookup then
+    reads one object fewer); readers tell the two apart by ``type(hit) is Bucket``."""
+
+    __slots__ = ()
+
+
+def add_to(table: dict[K, Any], key: K, item: Any) -> None:
+    """Add ``item`` under ``key``. Buckets are replaced on change, never changed in place,
+    so a concurrent reader always sees a whole one."""
+    old = table.get(key)
+    if old is None:
+        table[key] = item
+    elif type(old) is Bucket:
+        table[key] = Bucket((*old, item))
     else:
+        table[key] = Bucket((old, item))
+
+
+def remove_from(table: dict[K, Any], key: K, item: Any) -> None:
+    """Remove one ``item`` (compared by equality) from under ``key``."""
+    old = table[key]
+    if type(old) is not Bucket:
+        if old is not item and old != item:
+            raise ValueError(f"{item!r} is not under {key!r}")
         del table[key]
+        return
+    items = list(old)
+    items.remove(item)
+    table[key] = items[0] if len(items) == 1 else Bucket(items)
+
+
+def items_of(hit: Any) -> tuple[Any, ...]:
+    """The items of a table value: a :class:`Bucket`'s, or the one item."""
+    return hit if type(hit) is Bucket else (hit,)
 
 
 _INF = float("inf")
-Handler = Callable[[m.Leaf, list[T]], None]
+#: ``handler(index, value, out)`` appends to ``out`` what ``value`` reaches through
+#: ``index``; a machine keeps ``(handler, index)`` pairs, which the walk calls directly
+#: (a Python-to-Python call, cheaper than a bound partial).
+Handler = Callable[[Any, Any, list[T]], None]
+Op = tuple[Handler[T], Any]
 
 
 class _Affixes(Generic[T]):
-    """Strings keyed by a prefix (or suffix): one dict lookup per distinct length."""
+    """Strings keyed by a prefix (or suffix): one dict lookup per distinct length.
+
+    ``lengths`` is a sorted tuple replaced (never changed in place) when a length comes or
+    goes, so a concurrent reader never skips one.
+    """
 
     __slots__ = ("lengths", "suffix", "table")
 
     def __init__(self, *, suffix: bool) -> None:
-        self.table: dict[str, tuple[T, ...]] = {}
-        self.lengths: list[int] = []
+        #: Each key's item, or a :class:`Bucket` of items.
+        self.table: dict[str, Any] = {}
+        self.lengths: tuple[int, ...] = ()
         self.suffix = suffix
 
     def __bool__(self) -> bool:
@@ -69,23 +113,13 @@ class _Affixes(Generic[T]):
 
     def add(self, key: str, state: T) -> None:
         if len(key) not in self.lengths:
-            insort(self.lengths, len(key))
+            self.lengths = tuple(sorted((*self.lengths, len(key))))
         add_to(self.table, key, state)
 
     def remove(self, key: str, state: T) -> None:
         remove_from(self.table, key, state)
         if key not in self.table and not any(len(k) == len(key) for k in self.table):
-            self.lengths.remove(len(key))
-
-    def collect(self, text: str, out: list[T]) -> None:
-        size = len(text)
-        table = self.table
-        for n in self.lengths:
-            if n > size:
-                break
-            hit = table.get(text[size - n :] if self.suffix else text[:n])
-            if hit:
-                out.extend(hit)
+            self.lengths = tuple(n for n in self.lengths if n != len(key))
 
 
 class RangeTable(Generic[T]):
@@ -101,7 +135,7 @@ class RangeTable(Generic[T]):
 
     def __init__(self) -> None:
         self.items: list[tuple[m.NumericRange, T]] = []
-        self.snapshot: tuple[list[float], list[tuple[T, ...]]] | None = None
+        self.snapshot: tuple[tuple[float, ...], tuple[Any, ...]] | None = None
         self.version = 0
         self.lock = threading.Lock()
 
@@ -120,7 +154,7 @@ class RangeTable(Generic[T]):
             self.version += 1
             self.snapshot = None
 
-    def rebuild(self) -> tuple[list[float], list[tuple[T, ...]]]:
+    def rebuild(self) -> tuple[tuple[float, ...], tuple[Any, ...]]:
         with self.lock:
             if self.snapshot is not None:
                 return self.snapshot
@@ -141,51 +175,85 @@ class RangeTable(Generic[T]):
                     last = 2 * i if rng.high_open else 2 * i + 1
                 for region in range(first, last + 1):
                     regions[region].append(state)
-            snapshot = (bounds, [tuple(r) for r in regions])
+            # Tuples hold their items inline: one object fewer to read per lookup. A region
+            # is encoded like a table value: nothing (``None``), one item or a Bucket.
+            snapshot = (tuple(bounds), tuple(_encode(r) for r in regions))
             self.snapshot = snapshot
             return snapshot
 
-    def lookup(self, value: float) -> tuple[T, ...]:
-        snapshot = self.snapshot
-        if snapshot is None:
-            snapshot = self.rebuild()
-        bounds, regions = snapshot
-        i = bisect_left(bounds, value)
-        if i < len(bounds) and bounds[i] == value:
-            return regions[2 * i + 1]
-        return regions[2 * i]
+
+def _encode(items: list[Any]) -> Any:
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else Bucket(items)
 
 
-class ValueMachine(Generic[T]):
-    """Every matcher on one transition, indexed by kind. See the module docstring.
+class ValueMachine:
+    """Every matcher on one transition (a state and the field ``path``), indexed by kind.
+    See the module docstring.
 
-    Indexes other than the exact-string table are created on first use (most machines
-    only ever hold exact strings), which keeps a large index small in memory.
+    The indexes hold each child's *target* (``State.target``: its rule ids when it is a
+    leaf, else the state itself), so that reaching a leaf touches one tuple, not a
+    state; :meth:`retarget` swaps it when the child changes. Indexes other than the
+    exact-string table are created on first use (most machines only ever hold exact
+    strings), which keeps a large index small in memory.
+
+    The walk reads ``path``, ``exact`` (the exact-string table, ``None`` while empty),
+    ``prefix_lengths`` and ``prefix_table`` (the most common operator, looked up inline)
+    and the ``(handler, index)`` pairs of the other indexes per value type
+    (``string_ops``, ``number_ops``, ``literal_ops``).
     """
 
-    __slots__ = ("children", "exact_s", "literal_ops", "number_ops", "parts", "string_ops")
+    __slots__ = (
+        "children",
+        "exact",
+        "exact_s",
+        "literal_ops",
+        "number_ops",
+        "parts",
+        "path",
+        "prefix_lengths",
+        "prefix_table",
+        "string_ops",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.exact: dict[str, Any] | None = None
+        #: The prefix index, read inline by the walk: its lengths (``()`` while empty) and
+        #: table.
+        self.prefix_lengths: tuple[int, ...] = ()
+        self.prefix_table: dict[str, Any] | None = None
+        self.string_ops: tuple[Op[Any], ...] = ()
+        self.number_ops: tuple[Op[Any], ...] = ()
+        self.literal_ops: tuple[Op[Any], ...] = ()
         #: The next state for each distinct field key (frozenset of matchers).
-        self.children: dict[frozenset[m.Matcher], T] = {}
-        self.exact_s: dict[str, tuple[T, ...]] = {}
+        self.children: dict[frozenset[m.Matcher], Any] = {}
+        self.exact_s: dict[str, tuple[Any, ...]] = {}
         #: The other indexes, by kind, once used (see :meth:`_part`).
         self.parts: dict[str, Any] | None = None
-        self.string_ops: tuple[Handler[T], ...] = ()
-        self.number_ops: tuple[Handler[T], ...] = ()
-        self.literal_ops: tuple[Handler[T], ...] = ()
 
     # -- building ----------------------------------------------------------------------
-    def add(self, key: frozenset[m.Matcher], state: T) -> None:
+    def add(self, key: frozenset[m.Matcher], state: Any) -> None:
+        """Index ``state`` (whose ``target`` is indexed) under the matchers of ``key``."""
         self.children[key] = state
+        state.link = (self, key)
         for matcher in key:
-            self._index(matcher, state, add=True)
+            self._index(matcher, state.target, add=True)
         self._plan()
 
     def remove(self, key: frozenset[m.Matcher]) -> None:
         state = self.children.pop(key)
         for matcher in key:
-            self._index(matcher, state, add=False)
+            self._index(matcher, state.target, add=False)
+        state.link = None
+        self._plan()
+
+    def retarget(self, key: frozenset[m.Matcher], old: Any, new: Any) -> None:
+        """The child under ``key`` changed its target from ``old`` to ``new``."""
+        for matcher in key:
+            self._index(matcher, new, add=True)
+            self._index(matcher, old, add=False)
         self._plan()
 
     def _part(self, name: str) -> Any:
@@ -197,42 +265,45 @@ class ValueMachine(Generic[T]):
         return part
 
     def _plan(self) -> None:
-        """Choose, per value type, the handlers that have something to look at; each is
-        bound to its index so matching does no further lookups."""
+        """Choose, per value type, the handlers that have something to look at, each paired
+        with its index. Scanned parts are bound as tuple snapshots (a concurrent change
+        replaces them rather than moving what a reader is iterating)."""
         parts = {k: v for k, v in (self.parts or {}).items() if v}
         self.parts = parts or None
-        strings: list[Handler[T]] = []
-        for name in ("prefix", "suffix"):
-            if name in parts:
-                strings.append(parts[name].collect)
+        strings: list[Op[Any]] = []
+        prefix = parts.get("prefix")
+        self.prefix_table = prefix.table if prefix else None
+        self.prefix_lengths = _shared(prefix.lengths) if prefix else ()
+        if "suffix" in parts:
+            strings.append((_suffixes, parts["suffix"]))
         if "eic" in parts or "pic" in parts or "sic" in parts:
-            strings.append(
-                partial(_ignore_case, parts.get("eic"), parts.get("pic"), parts.get("sic"))
-            )
+            folded = (parts.get("eic"), parts.get("pic"), parts.get("sic"))
+            strings.append((_ignore_case, folded))
         if "wild" in parts:
-            strings.append(partial(_wildcards, parts["wild"].collect))
+            strings.append((_wildcards, parts["wild"]))
         if "ip" in parts or "cidr" in parts:
-            strings.append(partial(_ip, parts.get("ip") or {}, parts.get("cidr") or []))
-        numbers: list[Handler[T]] = []
+            strings.append((_ip, (parts.get("ip") or {}, tuple(parts.get("cidr") or ()))))
+        numbers: list[Op[Any]] = []
         if "exact_n" in parts:
-            numbers.append(partial(_exact, parts["exact_n"].get))
+            numbers.append((_exact, parts["exact_n"]))
         if "ranges" in parts:
-            numbers.append(partial(_range, parts["ranges"].lookup))
-        literals: list[Handler[T]] = []
+            numbers.append((_range, parts["ranges"]))
+        literals: list[Op[Any]] = []
         if "exact_l" in parts:
-            literals.append(partial(_exact, parts["exact_l"].get))
-        shared: list[Handler[T]] = []
+            literals.append((_exact, parts["exact_l"]))
+        shared: list[Op[Any]] = []
         if "ab_values" in parts:
-            shared.append(partial(_anything_but_values, parts["ab_values"]))
+            shared.append((_anything_but_values, tuple(parts["ab_values"])))
         if "ab" in parts:
-            shared.append(partial(_anything_but, parts["ab"]))
+            shared.append((_anything_but, tuple(parts["ab"])))
         if "exists" in parts:
-            shared.append(partial(_exists, parts["exists"]))
+            shared.append((_exists, tuple(parts["exists"])))
         self.string_ops = (*strings, *shared)
         self.number_ops = (*numbers, *shared)
         self.literal_ops = (*literals, *shared)
+        self.exact = self.exact_s or None
 
-    def _index(self, x: m.Matcher, state: T, *, add: bool) -> None:
+    def _index(self, x: m.Matcher, state: Any, *, add: bool) -> None:
         exact = m.ExactString | m.ExactNumber | m.ExactLiteral | m.ExactIP | m.EqualsIgnoreCase
         if isinstance(x, exact):
             table: Any
@@ -275,62 +346,100 @@ class ValueMachine(Generic[T]):
         (items.append if add else items.remove)(item)
 
 
-# -- handlers: ``handler(*bound indexes, value, out)`` appends the states ``value`` reaches.
-def _exact(get: Callable[[Any], list[Any] | None], value: m.Leaf, out: list[Any]) -> None:
-    hit = get(value)
+# -- handlers: ``handler(index, value, out)`` appends what ``value`` reaches: table values
+# as they are (one target or a Bucket of them), scanned items' targets one by one.
+def _exact(table: dict[Any, tuple[Any, ...]], value: m.Leaf, out: list[Any]) -> None:
+    hit = table.get(value)
     if hit:
-        out.extend(hit)
+        out.append(hit)
 
 
-def _range(lookup: Callable[[float], tuple[Any, ...]], value: float, out: list[Any]) -> None:
-    out.extend(lookup(value))
+def _prefixes(affixes: _Affixes[Any], text: str, out: list[Any]) -> None:
+    table = affixes.table
+    size = len(text)
+    for n in affixes.lengths:
+        if n > size:
+            break
+        hit = table.get(text[:n])
+        if hit:
+            out.append(hit)
+
+
+def _suffixes(affixes: _Affixes[Any], text: str, out: list[Any]) -> None:
+    table = affixes.table
+    size = len(text)
+    for n in affixes.lengths:
+        if n > size:
+            break
+        hit = table.get(text[size - n :])
+        if hit:
+            out.append(hit)
+
+
+def _range(ranges: RangeTable[Any], value: float, out: list[Any]) -> None:
+    snapshot = ranges.snapshot
+    if snapshot is None:
+        snapshot = ranges.rebuild()
+    bounds, regions = snapshot
+    i = bisect_left(bounds, value)
+    region = regions[2 * i + 1] if i < len(bounds) and bounds[i] == value else regions[2 * i]
+    if region is not None:
+        out.append(region)
 
 
 def _ignore_case(
-    eic: dict[str, list[Any]] | None,
-    pic: _Affixes[Any] | None,
-    sic: _Affixes[Any] | None,
+    folded_parts: tuple[
+        dict[str, tuple[Any, ...]] | None, _Affixes[Any] | None, _Affixes[Any] | None
+    ],
     text: str,
     out: list[Any],
 ) -> None:
+    eic, pic, sic = folded_parts
     folded = text.casefold()
     if eic:
         hit = eic.get(folded)
         if hit:
-            out.extend(hit)
+            out.append(hit)
     if pic:
-        pic.collect(folded, out)
+        _prefixes(pic, folded, out)
     if sic:
-        sic.collect(folded, out)
+        _suffixes(sic, folded, out)
 
 
-def _wildcards(collect: Callable[[str, list[Any]], None], text: str, out: list[Any]) -> None:
-    found: list[tuple[Callable[[str], object], Any]] = []
-    collect(text, found)
-    for fullmatch, state in found:
-        if fullmatch(text) is not None:
-            out.append(state)
+def _wildcards(affixes: _Affixes[Any], text: str, out: list[Any]) -> None:
+    """Wildcards bucketed by their literal prefix: only the buckets whose prefix ``text``
+    starts with are tried, each with its precompiled expression."""
+    table = affixes.table
+    size = len(text)
+    for n in affixes.lengths:
+        if n > size:
+            break
+        bucket = table.get(text[:n])
+        if bucket:
+            for fullmatch, target in items_of(bucket):
+                if fullmatch(text) is not None:
+                    out.append(target)
 
 
 def _ip(
-    exact: dict[tuple[int, int], list[Any]],
-    blocks: list[tuple[m.CidrRange, Any]],
+    parts: tuple[dict[tuple[int, int], tuple[Any, ...]], tuple[tuple[m.CidrRange, Any], ...]],
     text: str,
     out: list[Any],
 ) -> None:
     ip = parse_ip(text)
     if ip is None:
         return
+    exact, blocks = parts
     hit = exact.get(ip)
     if hit:
-        out.extend(hit)
+        out.append(hit)
     for rng, state in blocks:
         if rng.bits == ip[0] and rng.low <= ip[1] <= rng.high:
             out.append(state)
 
 
 def _anything_but_values(
-    items: list[tuple[frozenset[str], frozenset[float], Any]], value: m.Leaf, out: list[Any]
+    items: tuple[tuple[frozenset[str], frozenset[float], Any], ...], value: m.Leaf, out: list[Any]
 ) -> None:
     if type(value) is str:
         for strings, _, state in items:
@@ -344,13 +453,13 @@ def _anything_but_values(
         out.extend(state for _, _, state in items)
 
 
-def _anything_but(items: list[tuple[m.Matcher, Any]], value: m.Leaf, out: list[Any]) -> None:
+def _anything_but(items: tuple[tuple[m.Matcher, Any], ...], value: m.Leaf, out: list[Any]) -> None:
     for matcher, state in items:
         if matcher.matches(value):
             out.append(state)
 
 
-def _exists(states: list[Any], value: m.Leaf, out: list[Any]) -> None:
+def _exists(states: tuple[Any, ...], value: m.Leaf, out: list[Any]) -> None:
     out.extend(states)
 
 

@@ -8,10 +8,18 @@ wildcards...), and rules sharing steps share states.
 
 Matching flattens the event once (only the paths some rule reads), then walks from the
 root: at each state the event's values select the next states; a state reached names the
-rules that end there. The work follows the event's size and the states its values reach,
-not the number of rules. With multi-element arrays, each walk carries the array
-positions it used and refuses a value from another element of the same array (array
-consistency).
+rules that end there. The work follows the event's size, the states its values reach and
+the rules that match, not the number of rules. With multi-element arrays, each walk
+carries the array positions it used and refuses a value from another element of the same
+array (array consistency).
+
+With many rules, what a match costs is mostly the memory it touches that is not in cache,
+so the read side is built to touch few objects: a transition to a leaf state yields the
+tuple of its rule ids (not the state), a state with nothing but one single-path
+transition is skipped for its value machine, a key with one target stores it without a
+bucket, compound keys over paths the event lacks are built with a sentinel instead of
+being checked path by path, key strings and paths are interned, and the most common
+operator (prefix) is looked up inline. ``benchmarks/patterns.py`` measures the result.
 """
 
 from __future__ import annotations
@@ -20,11 +28,15 @@ import threading
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
-from certherd.patterns._automaton import State, SubRule, combinations, sub_rules, tag
+from certherd.patterns._automaton import State, SubRule, combinations, sub_rules
+from certherd.patterns._machine import Bucket, ValueMachine, items_of
 from certherd.patterns.flatten import Fields, Membership, PathSet, flatten, load_event, merge
 from certherd.patterns.pattern import CompiledPattern, PatternInput, compile_pattern
 
 __all__ = ["RuleIndex"]
+
+#: Stands for a path the event does not have (or has several values for) in compound keys.
+_MISSING: Any = object()
 
 
 def _event_number(value: float) -> float:
@@ -51,7 +63,9 @@ class RuleIndex:
         self._root = State()
         self._rules: dict[Hashable, set[SubRule]] = {}
         self._path_refs: dict[str, int] = {}
-        self._wanted = PathSet.of(set())
+        #: What a match reads first, published together: the paths to collect and a
+        #: ``{path: _MISSING}`` template for the compound keys.
+        self._read: tuple[PathSet, dict[str, Any]] = (PathSet.of(set()), {})
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -106,7 +120,8 @@ class RuleIndex:
                 else:
                     del self._path_refs[path]
         if changed:
-            self._wanted = PathSet.of(set(self._path_refs))
+            wanted = set(self._path_refs)
+            self._read = (PathSet.of(wanted), dict.fromkeys(wanted, _MISSING))
 
     def match(self, event: Mapping[str, Any] | str | bytes) -> set[Hashable]:
         """The ids of every rule whose pattern matches ``event`` (a mapping or JSON text).
@@ -114,72 +129,115 @@ class RuleIndex:
         Raises :class:`~certherd.patterns.errors.InvalidEventError` when the event is not
         a JSON object.
         """
-        fields = flatten(load_event(event), self._wanted, _event_number)
+        wanted, blank = self._read
+        fields = flatten(load_event(event), wanted, _event_number)
         if fields.members is None:
-            return self._walk_flat(fields.values)
+            return self._walk_flat(fields.values, blank)
         return self._walk_arrays(fields)
 
-    def _walk_flat(self, values: dict[str, list[Any]]) -> set[Hashable]:
+    def _walk_flat(self, values: dict[str, list[Any]], blank: dict[str, Any]) -> set[Hashable]:
         """The walk for events without multi-element arrays: each state is reached from
-        its one parent, so no visited set is needed."""
+        its one parent, so no visited set is needed (only the next states found from one
+        state are deduplicated).
+
+        A lookup's hit is a target (a leaf's rule ids as a tuple, or a state to visit) or
+        a Bucket of targets."""
         found: set[Hashable] = set()
-        first: dict[str, Hashable] = {}
-        several = False
+        # Every read path, tagged value or _MISSING: a compound key is then one itemgetter
+        # call, and a key holding _MISSING finds nothing.
+        first = blank.copy()
+        several: list[str] | None = None
         for path, present in values.items():
             if len(present) == 1:
                 value = present[0]
-                first[path] = value if type(value) is str else tag(value)
+                kind = type(value)
+                first[path] = value if kind is str else (1, value) if kind is float else (2, value)
             else:
-                several = True
-        keys = first.keys()
-        stack = [self._root]
+                several = [path] if several is None else [*several, path]
+        stack: list[Any] = [self._root]
         pop, push = stack.pop, stack.append
-        out: list[State] = []
+        out: list[Any] = []
         get = values.get
         while stack:
-            state = pop()
-            if state.plain:
-                found.update(state.plain)
-            if state.conditional:
-                for rule_id, absent in state.conditional:
-                    if all(path not in values for path in absent):
-                        found.add(rule_id)
-            if state.groups:
-                for group in state.groups:
-                    if group.pathset <= keys:
-                        hit = group.table.get(group.getter(first))
-                        if hit:
-                            for child in hit:
-                                if child.inner:
-                                    push(child)
+            node = pop()
+            if type(node) is ValueMachine:
+                machines: tuple[ValueMachine, ...] = (node,)
+            else:
+                state = node
+                machines = state.steps
+                if state.plain:
+                    found.update(state.plain)
+                if state.conditional:
+                    for rule_id, absent in state.conditional:
+                        if all(path not in values for path in absent):
+                            found.add(rule_id)
+                for getter, lookup in state.probes:
+                    try:
+                        hit = lookup(getter(first))
+                    except KeyError:  # a group added after this match read the paths
+                        continue
+                    if hit:
+                        kind = type(hit)
+                        if kind is tuple:  # a leaf: its rule ids
+                            found.update(hit)
+                        elif kind is Bucket:
+                            for target in hit:
+                                if type(target) is tuple:
+                                    found.update(target)
                                 else:
-                                    found.update(child.plain)
-                    elif several and group.pathset <= values.keys():
+                                    push(target)
+                        else:  # a state or a machine
+                            push(hit)
+                if several is not None:
+                    for group in state.groups:
+                        if group.pathset.isdisjoint(several) or not group.pathset <= values.keys():
+                            continue
                         for _, key in combinations(group.paths, values, None):
-                            out.extend(group.table.get(key) or ())
-            for path, exact, string_ops, number_ops, literal_ops in state.steps:
-                here = get(path)
+                            hit = group.table.get(key)
+                            if hit:
+                                out.append(hit)
+            for machine in machines:
+                here = get(machine.path)
                 if here is None:
                     continue
                 for value in here:
                     if type(value) is str:
-                        hit = exact.get(value)
-                        if hit:
-                            out.extend(hit)
-                        for op in string_ops:
-                            op(value, out)
+                        exact = machine.exact
+                        if exact is not None:
+                            hit = exact.get(value)
+                            if hit:
+                                out.append(hit)
+                        lengths = machine.prefix_lengths
+                        if lengths:
+                            table = machine.prefix_table
+                            size = len(value)
+                            for n in lengths:
+                                if n > size:
+                                    break
+                                hit = table.get(value[:n])  # type: ignore[union-attr]
+                                if hit:
+                                    out.append(hit)
+                        for handler, index in machine.string_ops:
+                            handler(index, value, out)
                     elif type(value) is float:
-                        for op in number_ops:
-                            op(value, out)
+                        for handler, index in machine.number_ops:
+                            handler(index, value, out)
                     else:
-                        for op in literal_ops:
-                            op(value, out)
+                        for handler, index in machine.literal_ops:
+                            handler(index, value, out)
             if out:
-                for child in dict.fromkeys(out) if len(out) > 1 else out:
-                    if child.inner:
-                        push(child)
-                    else:
-                        found.update(child.plain)
+                for hit in out:
+                    kind = type(hit)
+                    if kind is tuple:
+                        found.update(hit)
+                    elif kind is Bucket:
+                        for target in hit:
+                            if type(target) is tuple:
+                                found.update(target)
+                            elif target not in stack:
+                                push(target)
+                    elif hit not in stack:  # reached by two values or operators
+                        push(hit)
                 out.clear()
         return found
 
@@ -187,46 +245,65 @@ class RuleIndex:
         values = fields.values
         members = fields.members or {}
         found: set[Hashable] = set()
-        start: tuple[State, Membership] = (self._root, ())
+        start: tuple[Any, Membership] = (self._root, ())
         stack = [start]
         seen: set[tuple[int, Membership]] = {(id(self._root), ())}
-        out: list[State] = []
+        out: list[Any] = []
 
-        def push(children: Iterable[State], joined: Membership) -> None:
-            for child in children:
-                key = (id(child), joined)
-                if key not in seen:
-                    seen.add(key)
-                    stack.append((child, joined))
+        def push(hits: Iterable[Any], joined: Membership) -> None:
+            for hit in hits:
+                for target in items_of(hit):
+                    if type(target) is tuple:  # a leaf: its rule ids
+                        found.update(target)
+                        continue
+                    key = (id(target), joined)
+                    if key not in seen:
+                        seen.add(key)
+                        stack.append((target, joined))
 
         while stack:
-            state, mem = stack.pop()
-            if state.plain:
-                found.update(state.plain)
-            for rule_id, absent in state.conditional:
-                if all(path not in values for path in absent):
-                    found.add(rule_id)
-            for group in state.groups:
-                if group.pathset <= values.keys():
-                    for joined, key in combinations(group.paths, values, members, mem):
-                        hit = group.table.get(key)
-                        if hit:
-                            push(hit, joined)
-            for path, exact, string_ops, number_ops, literal_ops in state.steps:
-                here = values.get(path)
+            node, mem = stack.pop()
+            if type(node) is ValueMachine:
+                machines: tuple[ValueMachine, ...] = (node,)
+            else:
+                state = node
+                machines = state.steps
+                if state.plain:
+                    found.update(state.plain)
+                for rule_id, absent in state.conditional:
+                    if all(path not in values for path in absent):
+                        found.add(rule_id)
+                for group in state.groups:
+                    if group.pathset <= values.keys():
+                        for joined, key in combinations(group.paths, values, members, mem):
+                            hit = group.table.get(key)
+                            if hit:
+                                push((hit,), joined)
+            for machine in machines:
+                here = values.get(machine.path)
                 if here is None:
                     continue
-                where = members.get(path)
+                where = members.get(machine.path)
                 for i, value in enumerate(here):
                     if type(value) is str:
-                        hit = exact.get(value)
-                        if hit:
-                            out.extend(hit)
-                        for op in string_ops:
-                            op(value, out)
+                        exact = machine.exact
+                        if exact is not None:
+                            hit = exact.get(value)
+                            if hit:
+                                out.append(hit)
+                        if machine.prefix_table is not None:
+                            for n in machine.prefix_lengths:
+                                if n > len(value):
+                                    break
+                                hit = machine.prefix_table.get(value[:n])
+                                if hit:
+                                    out.append(hit)
+                        for handler, index in machine.string_ops:
+                            handler(index, value, out)
                     else:
-                        for op in number_ops if type(value) is float else literal_ops:
-                            op(value, out)
+                        ops = machine.number_ops if type(value) is float else machine.literal_ops
+                        for handler, index in ops:
+                            handler(index, value, out)
                     if not out:
                         continue
                     step = merge(mem, where[i]) if where is not None else mem

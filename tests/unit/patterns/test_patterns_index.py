@@ -260,3 +260,140 @@ def test_matching_while_another_thread_writes() -> None:
             thread.join()
     assert not errors
     assert index.match(event) == {"stable"}
+
+
+# -- the paths of the walk: targets, buckets, inline prefixes, compound keys ------------
+
+
+def _expected(rules: dict[str, Any], event: dict[str, Any]) -> set[str]:
+    return {rule_id for rule_id, rule in rules.items() if compile_pattern(rule).matches(event)}
+
+
+def test_a_leaf_that_gains_and_loses_transitions() -> None:
+    """A state's parent holds its rule ids while it is a leaf and the state itself once it
+    has transitions; both swaps keep every rule's answer."""
+    index = RuleIndex()
+    rules: dict[str, Any] = {"leaf": {"a": ["x"]}}
+    index.add("leaf", rules["leaf"])
+    deeper = {"a": ["x"], "b": [{"prefix": "y"}]}
+    events = [{"a": "x"}, {"a": "x", "b": "yes"}, {"a": "x", "b": "no"}, {"b": "yes"}]
+    for step in ("add", "add same end", "remove deeper", "remove same end"):
+        if step == "add":
+            rules["deeper"] = deeper
+            index.add("deeper", deeper)
+        elif step == "add same end":
+            rules["twin"] = {"a": ["x"]}
+            index.add("twin", rules["twin"])
+        elif step == "remove deeper":
+            del rules["deeper"]
+            index.remove("deeper")
+        else:
+            del rules["twin"]
+            index.remove("twin")
+        for event in events:
+            assert index.match(event) == _expected(rules, event), (step, event)
+    index.remove("leaf")
+    assert index._root.edges is None
+
+
+def test_several_targets_under_one_key() -> None:
+    """OR'ed exact values and overlapping operators put several targets under one key."""
+    rules: dict[str, Any] = {
+        "x": {"a": ["x"], "b": ["1"]},
+        "xy": {"a": ["x", "y"], "b": ["1"]},
+        "x-deeper": {"a": ["x"], "b": ["1"], "c": [{"prefix": "p"}]},
+        "prefix-p": {"c": [{"prefix": "p"}]},
+        "prefix-pq": {"c": [{"prefix": "pq"}, "pqr"]},
+        "exact-pqr": {"c": ["pqr"], "d": [{"exists": True}]},
+        "wild-1": {"c": [{"wildcard": "p*r"}]},
+        "wild-2": {"c": [{"wildcard": "p*q*"}]},
+        "range-1": {"n": [{"numeric": [">", 0, "<", 10]}]},
+        "range-2": {"n": [{"numeric": [">=", 5]}]},
+        "range-3": {"n": [{"numeric": [">=", 5]}], "a": ["x"]},
+    }
+    index = RuleIndex()
+    for rule_id, rule in rules.items():
+        index.add(rule_id, rule)
+    events: list[dict[str, Any]] = [
+        {"a": "x", "b": "1", "c": "pqr", "d": 0, "n": 5},
+        {"a": "y", "b": "1", "c": "p", "n": 10},
+        {"a": "x", "b": "1", "c": "", "n": 9.5},
+        {"c": "pq", "n": -1},
+        {"c": "pqr"},
+    ]
+    for event in events:
+        assert index.match(event) == _expected(rules, event), event
+    for rule_id in list(rules):
+        index.remove(rule_id)
+        del rules[rule_id]
+        for event in events:
+            assert index.match(event) == _expected(rules, event), (rule_id, event)
+
+
+def test_prefixes_of_several_lengths_and_short_values() -> None:
+    rules: dict[str, Any] = {f"p{n}": {"s": [{"prefix": "abcdefgh"[:n]}]} for n in (1, 3, 5, 8)}
+    rules["both"] = {"s": ["abc", {"prefix": "ab"}]}  # two operators, one next state
+    index = RuleIndex()
+    for rule_id, rule in rules.items():
+        index.add(rule_id, rule)
+    for text in ("", "a", "ab", "abc", "abcd", "abcdefgh", "abcdefghij", "b"):
+        assert index.match({"s": text}) == _expected(rules, {"s": text}), text
+        event = {"s": [text, "zz"]}  # the walk over array elements
+        assert index.match(event) == _expected(rules, event), text
+
+
+def test_compound_key_with_a_missing_or_repeated_path() -> None:
+    """A compound key needs every path once; a missing path finds nothing and a path
+    with several values (nested and dotted) tries each combination."""
+    rules: dict[str, Any] = {
+        "ab": {"a": ["1"], "b": ["2"]},
+        "ab-literal": {"a": ["1"], "b": [True]},
+        "ab-number": {"a": ["1"], "b": [2]},
+    }
+    index = RuleIndex()
+    for rule_id, rule in rules.items():
+        index.add(rule_id, rule)
+    for event in (
+        {"a": "1"},
+        {"a": "1", "b": "2"},
+        {"a": "1", "b": True},
+        {"a": "1", "b": 2.0},
+        {"a": "1", "b": "9", "b.x": 1},
+        {"a": {"x": 1}, "a.x": "1", "b": "2"},
+    ):
+        assert index.match(event) == _expected(rules, event), event
+    nested_and_dotted: dict[str, Any] = {"x": {"a": "1"}, "x.a": "3", "b": "2"}
+    index.add("xa", {"x": {"a": ["3"]}, "b": ["2"]})
+    assert index.match(nested_and_dotted) == {"xa"}
+
+
+def test_a_group_added_during_a_match_is_not_an_error() -> None:
+    """A match reads the paths to collect once; a compound key over a path added after
+    that finds nothing (the new rule is seen not at all) instead of failing."""
+    from certherd.patterns.flatten import flatten
+    from certherd.patterns.index import _event_number
+
+    index = RuleIndex()
+    index.add("old", {"a": ["x"]})
+    wanted, blank = index._read
+    index.add("new", {"a": ["x"], "z": ["1"]})
+    event = {"a": "x", "z": "1"}
+    values = flatten(event, wanted, _event_number).values
+    assert index._walk_flat(values, blank) == {"old"}
+    assert index.match(event) == {"old", "new"}
+
+
+def test_buckets() -> None:
+    from certherd.patterns._machine import Bucket, add_to, items_of, remove_from
+
+    table: dict[str, Any] = {}
+    add_to(table, "k", ("r1",))
+    assert table["k"] == ("r1",) and type(table["k"]) is tuple
+    add_to(table, "k", ("r2",))
+    assert type(table["k"]) is Bucket and items_of(table["k"]) == (("r1",), ("r2",))
+    remove_from(table, "k", ("r1",))  # by equality
+    assert table["k"] == ("r2",) and type(table["k"]) is tuple
+    with pytest.raises(ValueError):
+        remove_from(table, "k", ("r3",))
+    remove_from(table, "k", ("r2",))
+    assert table == {}
