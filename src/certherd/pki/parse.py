@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from certherd.errors import ValidationError
@@ -58,14 +60,23 @@ _EKU_NAMES: dict[x509.ObjectIdentifier, str] = {
 
 def _read_certificate(block: bytes, field: str, where: str) -> x509.Certificate:
     try:
-        cert = x509.load_pem_x509_certificate(block)
-        # cryptography parses lazily; read every part now so bad input fails here, once.
-        _ = (cert.subject, cert.issuer, cert.extensions, cert.serial_number)
+        with warnings.catch_warnings():
+            # A non-positive serial is refused below; cryptography only warns of it today.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            cert = x509.load_pem_x509_certificate(block)
+            # cryptography parses lazily; read every part now so bad input fails here, once.
+            serial = cert.serial_number
+        _ = (cert.subject, cert.issuer, cert.extensions)
         _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, cert.public_key())
     except PARSE_ERRORS as exc:
         raise ValidationError(
             f"{where}could not be parsed as an X.509 certificate", field=field
         ) from exc
+    if serial <= 0:
+        raise ValidationError(
+            f"{where}has a serial number that is not positive (RFC 5280 requires one)",
+            field=field,
+        )
     return cert
 
 

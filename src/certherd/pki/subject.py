@@ -75,7 +75,8 @@ class Subject:
         Raises:
             ValidationError: (field ``<field>.<AwsKey>``) a value is too long, not a
                 string, a Country that is not two letters, or a SerialNumber /
-                DistinguishedNameQualifier with characters outside PrintableString.
+                DistinguishedNameQualifier with characters outside PrintableString, or a
+                value with control characters.
         """
         self._attributes(field)
 
@@ -97,6 +98,8 @@ class Subject:
                 raise ValidationError(
                     f"is {len(value)} characters long; at most {limit} are allowed", field=where
                 )
+            elif not value.isprintable():
+                raise ValidationError("must not contain control characters", field=where)
             elif attr in _PRINTABLE_ATTRS and not _PRINTABLE.fullmatch(value):
                 raise ValidationError(
                     f"{value!r} may only contain letters, digits, spaces and ' ( ) + - . ? : / =",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import timedelta
 
@@ -317,3 +318,16 @@ def test_import_self_signed_with_leaf_subject(key_for, now) -> None:
     )
     material = pki.check_import(pem(cert), key_pem(key), None, now)
     assert material.info.key_algorithm is KeyAlgorithm.RSA_3072
+
+
+def test_load_certificate_refuses_a_negative_serial(hierarchy) -> None:
+    leaf = hierarchy.leaf
+    der = leaf.public_bytes(serialization.Encoding.DER)
+    serial = leaf.serial_number.to_bytes((leaf.serial_number.bit_length() + 8) // 8, "big")
+    assert der.count(serial) == 1
+    # the same length with the sign bit set: still valid DER, now a negative INTEGER
+    negative = der.replace(serial, bytes([serial[0] | 0x80]) + serial[1:])
+    text = b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(negative)
+    with pytest.raises(ValidationError, match="serial number that is not positive") as info:
+        pki.load_certificate(text + b"-----END CERTIFICATE-----\n")
+    assert info.value.field == "Certificate"

@@ -103,3 +103,10 @@ def test_subject_is_frozen_and_hashable() -> None:
     with pytest.raises(AttributeError):
         subject.common_name = "b"  # type: ignore[misc]
     assert {subject: 1}[Subject(common_name="a")] == 1
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "line\nbreak", "tab\there"])
+def test_control_characters_are_refused(value: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        Subject.from_dict({"CommonName": value})
+    assert info.value.field == "Subject.CommonName"
