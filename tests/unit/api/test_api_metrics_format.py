@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from certherd.domain.certificate import CertificateStatus, CertificateType
 from certherd.entrypoints.api.metrics import escape_label, exposition
-from certherd.services.certificates import ExpiryPoint
+from certherd.services.certificate_reads import ExpiryPoint
 
 
 def test_label_values_are_escaped() -> None:

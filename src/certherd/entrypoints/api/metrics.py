@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Final
 
-from certherd.services.certificates import ExpiryPoint
+from certherd.services.certificate_reads import ExpiryPoint
 
 __all__ = ["CONTENT_TYPE", "escape_label", "exposition"]
 

@@ -14,7 +14,7 @@ from certherd.domain import authority as authority_rules
 from certherd.domain.authority import CertificateAuthority, Permission
 from certherd.domain.certificate import CertificateType, CertificateVersion
 from certherd.domain.tags import Tag
-from certherd.services.certificates import CertificateView
+from certherd.services.certificate_reads import CertificateView
 
 __all__ = [
     "SUMMARY_NAME_LIMIT",
