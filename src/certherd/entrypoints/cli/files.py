@@ -17,8 +17,9 @@ from certherd.entrypoints.cli.errors import CliError
 __all__ = ["der_to_pem", "read_text", "write_file"]
 
 
-def read_text(path: Path, *, what: str) -> str:
-    """The text of ``path``; ``what`` names it in errors ("certificate file", ...).
+def read_text(path: Path, *, what: str, not_text: str = "is not text (PEM expected)") -> str:
+    """The text of ``path``; ``what`` names it in errors ("certificate file", ...) and
+    ``not_text`` says what is wrong with a file that is not UTF-8.
 
     Raises CliError when it cannot be read or is not UTF-8 text.
     """
@@ -31,7 +32,7 @@ def read_text(path: Path, *, what: str) -> str:
     except PermissionError:
         raise CliError(f"{what} {path} is not readable") from None
     except UnicodeDecodeError:
-        raise CliError(f"{what} {path} is not text (PEM expected)") from None
+        raise CliError(f"{what} {path} {not_text}") from None
     except OSError as exc:
         raise CliError(f"{what} {path} cannot be read: {exc.strerror}") from None
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from certherd.entrypoints.cli.errors import CliError
+from certherd.entrypoints.cli.files import read_text
 
 __all__ = ["read_passphrase"]
 
@@ -50,7 +51,9 @@ def read_passphrase(
     if passphrase_file is not None and passphrase_env:
         raise CliError("give --passphrase-file or --passphrase-env, not both", exit_code=2)
     if passphrase_file is not None:
-        value = _first_line(_read(passphrase_file))
+        value = _first_line(
+            read_text(passphrase_file, what="passphrase file", not_text="is not UTF-8 text")
+        )
         origin = f"the passphrase file {passphrase_file}"
     elif passphrase_env:
         environ = os.environ if env is None else env
@@ -69,21 +72,6 @@ def read_passphrase(
     if not value:
         raise CliError(f"the passphrase from {origin} is empty")
     return value
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CliError(f"passphrase file {path} does not exist") from None
-    except IsADirectoryError:
-        raise CliError(f"passphrase file {path} is a directory") from None
-    except PermissionError:
-        raise CliError(f"passphrase file {path} is not readable") from None
-    except UnicodeDecodeError:
-        raise CliError(f"passphrase file {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise CliError(f"passphrase file {path} cannot be read: {exc.strerror}") from None
 
 
 def _first_line(text: str) -> str:
