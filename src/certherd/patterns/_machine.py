@@ -29,23 +29,33 @@ from typing import Any, Generic, TypeVar
 
 from certherd.patterns import matchers as m
 from certherd.patterns._ip import parse_ip
-from certherd.patterns.wildcard import literal_prefix, wildcard_regex
+from certherd.patterns.wildcard import literal_prefix, single_star, wildcard_regex
 
 __all__ = ["Bucket", "RangeTable", "ValueMachine", "add_to", "items_of", "remove_from"]
 
 T = TypeVar("T", bound=Hashable)
 K = TypeVar("K", bound=Hashable)
+H = TypeVar("H", bound=Hashable)
 
 
-_LENGTHS: dict[tuple[int, ...], tuple[int, ...]] = {}
+_SHARED: dict[Hashable, Any] = {}
+_SHARED_LIMIT = 16384
 
 
-def _shared(lengths: tuple[int, ...]) -> tuple[int, ...]:
-    """One object per distinct tuple of prefix lengths (few exist): machines then share
-    it, and it stays in cache."""
-    if len(_LENGTHS) < 4096:
-        return _LENGTHS.setdefault(lengths, lengths)
-    return _LENGTHS.get(lengths, lengths)
+def _shared(value: H) -> H:
+    """One object per distinct small immutable value (prefix-length tuples, value sets,
+    wildcard suffixes): machines of different rules then share it, and it stays in
+    cache. The table is bounded; past that, values are used as they are."""
+    if len(_SHARED) < _SHARED_LIMIT:
+        return _SHARED.setdefault(value, value)  # type: ignore[no-any-return]
+    return _SHARED.get(value, value)  # type: ignore[no-any-return]
+
+
+def _shared_set(values: frozenset[H]) -> frozenset[H]:
+    return _shared(values) if values else _EMPTY
+
+
+_EMPTY: frozenset[Any] = frozenset()
 
 
 class Bucket(tuple):  # type: ignore[type-arg]
@@ -326,7 +336,7 @@ class ValueMachine:
             (affix.add if add else affix.remove)(text, state)
             return
         if isinstance(x, m.Wildcard):
-            item: Any = (wildcard_regex(x.pattern).fullmatch, state)
+            item: Any = _wildcard_item(x.pattern, state)
             wild = self._part("wild")
             (wild.add if add else wild.remove)(literal_prefix(x.pattern), item)
             return
@@ -339,7 +349,7 @@ class ValueMachine:
         elif isinstance(x, m.Exists):
             name, item = "exists", state
         elif isinstance(x, m.AnythingBut):
-            name, item = "ab_values", (x.strings, x.numbers, state)
+            name, item = "ab_values", (_shared_set(x.strings), _shared_set(x.numbers), state)
         else:
             name, item = "ab", (x, state)
         items = self._part(name)
@@ -406,9 +416,19 @@ def _ignore_case(
         _suffixes(sic, folded, out)
 
 
+def _wildcard_item(pattern: str, state: Any) -> tuple[Any, str, int, Any]:
+    """``(fullmatch, suffix, least, state)``: a pattern with one wildcard is checked by
+    its suffix and length (its bucket already matched its prefix), with ``fullmatch``
+    ``None``; any other by its precompiled expression."""
+    tail = single_star(pattern)
+    if tail is None:
+        return (wildcard_regex(pattern).fullmatch, "", 0, state)
+    return (None, _shared(tail[0]), tail[1], state)
+
+
 def _wildcards(affixes: _Affixes[Any], text: str, out: list[Any]) -> None:
     """Wildcards bucketed by their literal prefix: only the buckets whose prefix ``text``
-    starts with are tried, each with its precompiled expression."""
+    starts with are tried, each by its suffix or its precompiled expression."""
     table = affixes.table
     size = len(text)
     for n in affixes.lengths:
@@ -416,8 +436,11 @@ def _wildcards(affixes: _Affixes[Any], text: str, out: list[Any]) -> None:
             break
         bucket = table.get(text[:n])
         if bucket:
-            for fullmatch, target in items_of(bucket):
-                if fullmatch(text) is not None:
+            for fullmatch, suffix, least, target in items_of(bucket):
+                if fullmatch is None:
+                    if size >= least and text.endswith(suffix):
+                        out.append(target)
+                elif fullmatch(text) is not None:
                     out.append(target)
 
 

@@ -19,7 +19,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["MAX_COMPLEXITY", "complexity", "literal_prefix", "parse", "wildcard_regex"]
+__all__ = [
+    "MAX_COMPLEXITY",
+    "complexity",
+    "literal_prefix",
+    "parse",
+    "single_star",
+    "wildcard_regex",
+]
 
 MAX_COMPLEXITY = 15
 _STAR = None  # marks a wildcard in a parsed pattern
@@ -76,6 +83,18 @@ def literal_prefix(text: str) -> str:
             break
         out.append(item)
     return "".join(out)
+
+
+def single_star(text: str) -> tuple[str, int] | None:
+    """For a pattern with exactly one wildcard, ``(suffix, least)``: a value starting with
+    the literal prefix matches when it ends with ``suffix`` and is at least ``least``
+    characters long (prefix and suffix cannot overlap). ``None`` for other patterns."""
+    items = parse(text)
+    if items.count(_STAR) != 1:
+        return None
+    star = items.index(_STAR)
+    suffix = "".join(item for item in items[star + 1 :] if item is not None)
+    return suffix, len(items) - 1
 
 
 def complexity(text: str) -> int:
