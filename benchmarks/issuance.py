@@ -2,23 +2,30 @@
 
 Each repetition builds a fresh certherd (``bootstrap.build``) on an empty SQLite data
 directory (or a scratch PostgreSQL database with ``--database-url``), creates an
-EC_prime256v1 root CA and a subordinate CA under it, warms up, and then times
-``container.certificates.request(...)`` for ``--certs`` certificates: key generation,
-signing, parsing, the key sealed with AES-256-GCM, and one committed transaction per
-certificate (secret, CA register, certificate and version rows).
+EC_prime256v1 root CA and a subordinate CA under it, warms up, and then times two ways of
+issuing ``--certs`` certificates each, every one with key generation, signing, the key
+sealed with AES-256-GCM and the rows stored (secret, CA register, certificate, version):
+
+- per request: ``container.certificates.request(...)``, one committed transaction per
+  certificate;
+- batched: ``container.certificates.request_batch(...)`` with ``--batch`` entries per
+  call, one committed transaction per batch.
 
 The baseline, measured in the same repetition right before, is the least any issuer
 must do: generate an EC P-256 key and sign a comparable end-entity certificate
 (subject CN, SAN, BasicConstraints, KeyUsage, ExtendedKeyUsage, SKI, AKI, CRL
 distribution point) with ``x509.CertificateBuilder`` under a P-256 CA, in a loop.
 
-Prints certificates per second for both, and their ratio (service / raw), as medians
-over the repetitions. Goal: ratio >= 0.33 (Vault reaches about 0.2).
+Each chunk of service requests is preceded by a chunk of raw issuing, and each way's ratio
+(service / raw) uses the raw chunks timed next to it. Prints certificates per second and
+the ratios, as medians over the repetitions. Goal: ratio >= 0.33 (Vault reaches about 0.2).
 
-    python benchmarks/issuance.py                      # 3 x 5,000 certificates, SQLite
+    python benchmarks/issuance.py                      # 3 x 5,000 + 5,000 certificates, SQLite
+    python benchmarks/issuance.py --batch 1000         # batches of 1,000 instead of 100
     python benchmarks/issuance.py --certs 1000 --repeats 5
     python benchmarks/issuance.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python benchmarks/issuance.py --profile 1000       # plus a cProfile of 1,000 requests
+    python benchmarks/issuance.py --profile 1000 --profile-batched   # ... made in batches
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from certherd.config import load_settings
 from certherd.domain.authority import AuthorityType
 from certherd.pki.keys import KeyAlgorithm
 from certherd.pki.subject import Subject
+from certherd.services.certificate_requests import RequestEntry
 
 ACCOUNT = "123456789012"
 GOAL = 0.33
@@ -220,6 +228,27 @@ def service_issue(container: Container, authority_arn: str, first: int, count: i
     return since(start)
 
 
+def service_issue_batched(
+    container: Container, authority_arn: str, first: int, count: int, batch: int
+) -> Clock:
+    """Request ``count`` private certificates, ``batch`` per call; return the time taken."""
+    request_batch = container.certificates.request_batch
+    start = clocks()
+    for low in range(first, first + count, batch):
+        request_batch(
+            account=ACCOUNT,
+            entries=[
+                RequestEntry(
+                    domain_name=f"host{i}.bench.internal",
+                    authority_arn=authority_arn,
+                    key_algorithm=KeyAlgorithm.EC_prime256v1,
+                )
+                for i in range(low, min(low + batch, first + count))
+            ],
+        )
+    return since(start)
+
+
 def check_stored(container: Container, expected: int) -> None:
     """Every requested certificate is listed, and the last one's key is sealed at rest."""
     counted = container.certificates.count(account=ACCOUNT)
@@ -238,8 +267,8 @@ def check_stored(container: Container, expected: int) -> None:
 
 
 @dataclass(frozen=True)
-class Repetition:
-    """Certificates per second of wall-clock and of CPU time, for the service and raw."""
+class Rates:
+    """Certificates per second of wall-clock and of CPU time, for one way and its raw."""
 
     service: float
     raw: float
@@ -254,10 +283,44 @@ class Repetition:
     def cpu_ratio(self) -> float:
         return self.service_cpu / self.raw_cpu
 
+    def line(self, label: str) -> str:
+        return (
+            f"{label:<12} service {self.service:6.0f} certs/s ({1e6 / self.service:5.0f} us/cert)"
+            f"  raw {self.raw:6.0f} certs/s ({1e6 / self.raw:4.0f} us/cert)"
+            f"  ratio {self.ratio:.3f}  | CPU time: service {1e6 / self.service_cpu:5.0f} us/cert"
+            f"  raw {1e6 / self.raw_cpu:4.0f} us/cert  ratio {self.cpu_ratio:.3f}"
+        )
+
+
+@dataclass(frozen=True)
+class Repetition:
+    single: Rates  # one request, one transaction
+    batched: Rates  # --batch requests per call and transaction
+
+
+class _Tally:
+    """Summed (wall, CPU) times of a service and of the raw chunks timed next to it."""
+
+    def __init__(self) -> None:
+        self.service = self.raw = (0.0, 0.0)
+
+    def add(self, service: Clock, raw: Clock) -> None:
+        self.service = (self.service[0] + service[0], self.service[1] + service[1])
+        self.raw = (self.raw[0] + raw[0], self.raw[1] + raw[1])
+
+    def rates(self, count: int) -> Rates:
+        return Rates(
+            service=count / self.service[0],
+            raw=count / self.raw[0],
+            service_cpu=count / self.service[1],
+            raw_cpu=count / self.raw[1],
+        )
+
 
 def run_once(args: argparse.Namespace, number: int) -> Repetition:
-    """One repetition: fresh certherd and CAs, warm-up, then raw and service interleaved in
-    chunks of ``--chunk`` certificates, so that the load of a shared machine hits both alike."""
+    """One repetition: fresh certherd and CAs, warm-up, then chunks of ``--chunk``
+    certificates in turn: raw, per request, raw, batched; so that the load of a shared
+    machine hits each way and its baseline alike."""
     ca = raw_ca()
     raw_issue(ca, 0, args.warmup)
     with fresh_container(args.database_url) as container:
@@ -265,29 +328,23 @@ def run_once(args: argparse.Namespace, number: int) -> Repetition:
         # Warm-up: pooled connections, the signer's cache of the opened CA key, compiled
         # statements.
         service_issue(container, authority_arn, 0, args.warmup)
-        raw_time = service_time = (0.0, 0.0)
+        service_issue_batched(container, authority_arn, args.warmup, args.warmup, args.batch)
+        single, batched = _Tally(), _Tally()
+        first = 2 * args.warmup
         done = 0
         while done < args.certs:
             size = min(args.chunk, args.certs - done)
-            r = raw_issue(ca, args.warmup + done, size)
-            s = service_issue(container, authority_arn, args.warmup + done, size)
-            raw_time = (raw_time[0] + r[0], raw_time[1] + r[1])
-            service_time = (service_time[0] + s[0], service_time[1] + s[1])
+            r = raw_issue(ca, first, size)
+            single.add(service_issue(container, authority_arn, first, size), r)
+            first += size
+            r = raw_issue(ca, first, size)
+            batched.add(service_issue_batched(container, authority_arn, first, size, args.batch), r)
+            first += size
             done += size
-        check_stored(container, args.warmup + args.certs)
-    rep = Repetition(
-        service=args.certs / service_time[0],
-        raw=args.certs / raw_time[0],
-        service_cpu=args.certs / service_time[1],
-        raw_cpu=args.certs / raw_time[1],
-    )
-    print(
-        f"  run {number}: service {rep.service:6.0f} certs/s ({1e6 / rep.service:5.0f} us/cert)"
-        f"  raw {rep.raw:6.0f} certs/s ({1e6 / rep.raw:4.0f} us/cert)  ratio {rep.ratio:.3f}"
-        f"  | CPU time: service {1e6 / rep.service_cpu:5.0f} us/cert"
-        f"  raw {1e6 / rep.raw_cpu:4.0f} us/cert  ratio {rep.cpu_ratio:.3f}",
-        flush=True,
-    )
+        check_stored(container, first)
+    rep = Repetition(single.rates(args.certs), batched.rates(args.certs))
+    print(f"  run {number}: {rep.single.line('per request')}", flush=True)
+    print(f"         {rep.batched.line(f'batch {args.batch}')}", flush=True)
     return rep
 
 
@@ -296,15 +353,24 @@ def profile(args: argparse.Namespace) -> None:
     with fresh_container(args.database_url) as container:
         authority_arn = make_issuing_ca(container)
         service_issue(container, authority_arn, 0, args.warmup)
+        service_issue_batched(container, authority_arn, args.warmup, args.warmup, args.batch)
+        first = 2 * args.warmup
         profiler = cProfile.Profile()
         profiler.enable()
-        service_issue(container, authority_arn, args.warmup, args.profile)
+        if args.profile_batched:
+            service_issue_batched(container, authority_arn, first, args.profile, args.batch)
+        else:
+            service_issue(container, authority_arn, first, args.profile)
         profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(args.profile_lines)
     stats.sort_stats("tottime").print_stats(args.profile_lines)
-    print(f"\ncProfile of {args.profile} requests (divide times by {args.profile} per request)")
+    how = f"in batches of {args.batch}" if args.profile_batched else "one per transaction"
+    print(
+        f"\ncProfile of {args.profile} requests {how} "
+        f"(divide times by {args.profile} per certificate)"
+    )
     print(out.getvalue())
 
 
@@ -317,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
         "--chunk", type=int, default=250, help="raw and service alternate every N certificates"
     )
     parser.add_argument(
+        "--batch", type=int, default=100, help="entries per request_batch call (1-1000)"
+    )
+    parser.add_argument(
         "--database-url",
         help="PostgreSQL server URL (postgresql+psycopg://...); a scratch database is "
         "created on it per repetition and dropped. Default: SQLite in a temp directory",
@@ -324,32 +393,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="also cProfile N requests"
     )
+    parser.add_argument(
+        "--profile-batched", action="store_true", help="profile batched requests instead"
+    )
     parser.add_argument("--profile-lines", type=int, default=35)
     args = parser.parse_args(argv)
     if min(args.certs, args.repeats, args.warmup, args.chunk) < 1:
         parser.error("--certs, --repeats, --warmup and --chunk must be positive")
+    if not 1 <= args.batch <= 1000:
+        parser.error("--batch must be between 1 and 1000")
 
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(
-        f"issuance: {args.repeats} x {args.certs} EC_prime256v1 private certificates on "
-        f"{backend}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+        f"issuance: {args.repeats} x ({args.certs} per request + {args.certs} in batches of "
+        f"{args.batch}) EC_prime256v1 private certificates on {backend}, "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
     )
     reps = [run_once(args, n + 1) for n in range(args.repeats)]
-    service = statistics.median(r.service for r in reps)
-    raw = statistics.median(r.raw for r in reps)
-    ratio = statistics.median(r.ratio for r in reps)
-    cpu_ratio = statistics.median(r.cpu_ratio for r in reps)
-    verdict = "met" if ratio >= GOAL else "NOT met"
-    print(
-        f"service: {service:.0f} certs/s  raw: {raw:.0f} certs/s  ratio: {ratio:.2f} "
-        f"(goal \u2265 {GOAL}: {verdict})"
-    )
-    print(
-        f"  medians of {args.repeats} x {args.certs}: {1e6 / service:.0f} vs {1e6 / raw:.0f} "
-        f"us/cert wall-clock; CPU-time ratio {cpu_ratio:.2f} "
-        f"({1e6 / statistics.median(r.service_cpu for r in reps):.0f} vs "
-        f"{1e6 / statistics.median(r.raw_cpu for r in reps):.0f} us/cert)"
-    )
+    for label, rates in (
+        ("per request", [r.single for r in reps]),
+        (f"batch {args.batch}", [r.batched for r in reps]),
+    ):
+        service = statistics.median(r.service for r in rates)
+        raw = statistics.median(r.raw for r in rates)
+        ratio = statistics.median(r.ratio for r in rates)
+        cpu_ratio = statistics.median(r.cpu_ratio for r in rates)
+        verdict = "met" if ratio >= GOAL else "NOT met"
+        print(
+            f"{label + ':':<13} service: {service:.0f} certs/s  raw: {raw:.0f} certs/s  "
+            f"ratio: {ratio:.2f} (goal \u2265 {GOAL}: {verdict})"
+        )
+        print(
+            f"{'':<13} medians of {args.repeats} x {args.certs}: {1e6 / service:.0f} vs "
+            f"{1e6 / raw:.0f} us/cert wall-clock; CPU-time ratio {cpu_ratio:.2f} "
+            f"({1e6 / statistics.median(r.service_cpu for r in rates):.0f} vs "
+            f"{1e6 / statistics.median(r.raw_cpu for r in rates):.0f} us/cert)"
+        )
     if args.profile:
         profile(args)
     return 0

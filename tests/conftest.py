@@ -102,10 +102,14 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
     """Build Settings with data_dir=tmp_path, ignoring the real environment.
 
     Keyword arguments override fields: ``settings_factory(port=9000, now="2026-03-01")``.
+    The workers are off (``workers=True`` turns them on).
     """
 
     def build(**overrides: object) -> Settings:
-        return load_settings(env={}, overrides={"data_dir": tmp_path, **overrides})
+        # No background workers unless a test asks: tests drive routing and delivery.
+        return load_settings(
+            env={}, overrides={"data_dir": tmp_path, "workers": False, **overrides}
+        )
 
     return build
 

@@ -23,12 +23,23 @@ from certherd.config import Settings
 from certherd.domain.arns import ArnFactory
 from certherd.domain.clock import Clock, FixedClock, SystemClock
 from certherd.services.accounts import AccountService
+from certherd.services.archives import ArchiveService
 from certherd.services.authorities import AuthorityService
+from certherd.services.bus_permissions import BusPermissionService
 from certherd.services.certificates import CertificateService
+from certherd.services.delivery import Delivery
+from certherd.services.event_bus import EventBusService
 from certherd.services.issuing import IssuingService
 from certherd.services.keys import rewrap_all
+from certherd.services.lifecycle import LifecycleEngine
 from certherd.services.ports import UnitOfWorkFactory
+from certherd.services.queues import QueueService
+from certherd.services.replays import ReplayService
+from certherd.services.router import Router
+from certherd.services.rules import RuleService
 from certherd.services.signer import Signer
+from certherd.services.targets import TargetRegistry
+from certherd.services.time_travel import Forecaster, Simulation
 from certherd.services.tokens import TokenService
 
 
@@ -47,6 +58,17 @@ class Container:
     certificates: CertificateService
     accounts: AccountService
     tokens: TokenService
+    queues: QueueService
+    event_bus: EventBusService
+    rules: RuleService
+    router: Router
+    delivery: Delivery
+    lifecycle: LifecycleEngine
+    forecaster: Forecaster
+    simulation: Simulation
+    archives: ArchiveService
+    replays: ReplayService
+    bus_permissions: BusPermissionService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -81,6 +103,35 @@ def _assemble(
     issuing = IssuingService(
         uow=uow, read_uow=read_uow, signer=signer, secrets=keystore, clock=clock, arns=arns
     )
+    certificates = CertificateService(
+        uow=uow,
+        read_uow=read_uow,
+        signer=signer,
+        issuing=issuing,
+        secrets=keystore,
+        clock=clock,
+        arns=arns,
+    )
+    lifecycle = LifecycleEngine(
+        uow=uow,
+        renewer=certificates,
+        clock=clock,
+        region=settings.region,
+        ca_days_before=settings.ca_expiry_days,
+    )
+    router = Router(uow=uow)
+    queues = QueueService(
+        uow=uow, read_uow=read_uow, clock=clock, arns=arns, public_url=settings.public_url
+    )
+    delivery = Delivery(
+        uow=uow,
+        targets=TargetRegistry.standard(queues=queues, arns=arns),
+        queues=queues,
+        arns=arns,
+        read_uow=read_uow,
+        lease_seconds=settings.delivery_lease_seconds,
+    )
+    replays = ReplayService(uow=uow, read_uow=read_uow, clock=clock, arns=arns)
     return Container(
         settings=settings,
         engine=engine,
@@ -98,17 +149,30 @@ def _assemble(
             restore_days=settings.ca_restore_days,
         ),
         issuing=issuing,
-        certificates=CertificateService(
-            uow=uow,
-            read_uow=read_uow,
-            signer=signer,
-            issuing=issuing,
-            secrets=keystore,
-            clock=clock,
-            arns=arns,
-        ),
+        certificates=certificates,
         accounts=AccountService(uow=uow, read_uow=read_uow),
         tokens=TokenService(uow=uow, read_uow=read_uow, clock=clock),
+        queues=queues,
+        event_bus=EventBusService(uow=uow, read_uow=read_uow, clock=clock, arns=arns),
+        rules=RuleService(uow=uow, read_uow=read_uow, clock=clock, arns=arns),
+        router=router,
+        delivery=delivery,
+        lifecycle=lifecycle,
+        forecaster=Forecaster(
+            read_uow=read_uow, clock=clock, ca_days_before=settings.ca_expiry_days
+        ),
+        simulation=Simulation(
+            clock=clock,
+            lifecycle=lifecycle,
+            drains=[
+                lambda at: replays.advance(at),
+                lambda at: router.route_batch(at),
+                lambda at: delivery.deliver_due(at),
+            ],
+        ),
+        archives=ArchiveService(uow=uow, read_uow=read_uow, clock=clock, arns=arns),
+        replays=replays,
+        bus_permissions=BusPermissionService(uow=uow, clock=clock, arns=arns),
     )
 
 

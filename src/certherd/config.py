@@ -29,6 +29,11 @@ CERTHERD_NOW             now                         unset: the system clock
 CERTHERD_CA_RESTORE_DAYS ca_restore_days             30
 CERTHERD_LOG_LEVEL       log_level                   INFO
 CERTHERD_CREDENTIALS_FILE credentials_file           <data_dir>/credentials.json
+CERTHERD_WORKERS         workers                     true: ``serve`` runs the workers too
+CERTHERD_TICK_SECONDS    tick_seconds                300 (lifecycle tick, 10 to 86400)
+CERTHERD_CA_EXPIRY_DAYS  ca_expiry_days              90 (days of CA expiry warnings)
+CERTHERD_DELIVERY_LEASE_SECONDS delivery_lease_seconds 60 (a crashed worker's deliveries
+                                                     are retried after this)
 ======================== =========================== ======================================
 
 Nothing here touches the file system beyond reading the TOML file; creating the data
@@ -83,6 +88,15 @@ class Settings:
     ca_restore_days: int
     log_level: str
     credentials_file: Path
+    #: Whether ``certherd serve`` runs the router, delivery and lifecycle workers too.
+    workers: bool = True
+    #: Seconds between lifecycle ticks (each tick is idempotent; the ledger sees to that).
+    tick_seconds: int = 300
+    #: From how many days before a CA's own expiry certherd warns about it, daily.
+    ca_expiry_days: int = 90
+    #: How long a worker holds the invocations it claimed; what a worker that died had
+    #: claimed is delivered again after this.
+    delivery_lease_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -153,6 +167,10 @@ def load_settings(
         ca_restore_days=values.get("ca_restore_days", 30),
         log_level=values.get("log_level", "INFO"),
         credentials_file=values.get("credentials_file") or data_dir / "credentials.json",
+        workers=values.get("workers", True),
+        tick_seconds=values.get("tick_seconds", 300),
+        ca_expiry_days=values.get("ca_expiry_days", 90),
+        delivery_lease_seconds=values.get("delivery_lease_seconds", 60),
     )
 
 
@@ -206,6 +224,17 @@ def _int_between(low: int, high: int) -> Callable[[object], int]:
         return number
 
     return parse
+
+
+def _bool(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = _text(raw).lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
 
 
 def _matching(pattern: re.Pattern[str], rule: str) -> Callable[[object], str]:
@@ -285,6 +314,10 @@ _FIELDS: Final[Mapping[str, Callable[[object], object]]] = {
     "ca_restore_days": _int_between(7, 30),
     "log_level": _log_level,
     "credentials_file": _path,
+    "workers": _bool,
+    "tick_seconds": _int_between(10, 86400),
+    "ca_expiry_days": _int_between(1, 3650),
+    "delivery_lease_seconds": _int_between(5, 3600),
 }
 
 

@@ -10,120 +10,28 @@ the credentials file the server wrote.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
 import pytest
 from cryptography import x509
+from e2e_support import Server, clean_env, cli, cli_json, running_server
 
-CLI = [sys.executable, "-m", "certherd.entrypoints.cli.main"]
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
-START_TIMEOUT = 60.0
-
-
-@dataclass
-class Server:
-    url: str
-    data_dir: Path
-    database_url: str
-    log: Path
-    process: subprocess.Popen[bytes]
-
-    @property
-    def credentials_file(self) -> Path:
-        return self.data_dir / "credentials.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    """The test process's environment without any CERTHERD_* setting, plus ``extra``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CERTHERD_")}
-    env.update(extra)
-    return env
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"certherd serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"certherd serve did not become healthy in {START_TIMEOUT}s:\n{log.read_text()}")
 
 
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
     """``certherd serve`` on a free port with a fresh data dir and the test's database."""
-    port = _free_port()
-    data_dir = tmp_path / "data"
-    log = tmp_path / "server.log"
-    env = _clean_env(CERTHERD_DATABASE_URL=database_url)
-    args = [
-        *CLI,
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-    ]
-    with log.open("wb") as log_stream:
-        process = subprocess.Popen(args, env=env, stdout=log_stream, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, process, log)
-        yield Server(
-            url=url, data_dir=data_dir, database_url=database_url, log=log, process=process
-        )
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
-def cli(
-    server: Server, *args: str, env: dict[str, str] | None = None, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run ``certherd ARGS`` as a user on the server's machine would (data dir set)."""
-    environment = env if env is not None else _clean_env(CERTHERD_DATA_DIR=str(server.data_dir))
-    result = subprocess.run(
-        [*CLI, *args], env=environment, capture_output=True, text=True, timeout=120, check=False
-    )
-    if check:
-        assert result.returncode == 0, (
-            f"certherd {' '.join(args)} exited {result.returncode}\n"
-            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-        )
-    return result
-
-
-def cli_json(server: Server, *args: str) -> Any:
-    return json.loads(cli(server, *args, "--output", "json").stdout)
+    with running_server(tmp_path, database_url) as running:
+        yield running
 
 
 def openssl(*args: str, stdin: TextIO | None = None) -> str:
@@ -284,7 +192,7 @@ def test_credentials_file_and_clear_errors(server: Server, tmp_path: Path) -> No
     anonymous = cli(
         server,
         "cert", "list",
-        env=_clean_env(CERTHERD_URL=server.url, CERTHERD_DATA_DIR=str(elsewhere)),
+        env=clean_env(CERTHERD_URL=server.url, CERTHERD_DATA_DIR=str(elsewhere)),
         check=False,
     )  # fmt: skip
     assert anonymous.returncode == 1
@@ -302,7 +210,7 @@ def test_credentials_file_and_clear_errors(server: Server, tmp_path: Path) -> No
 
 def test_local_admin_commands(server: Server) -> None:
     """``db upgrade`` and ``keys rotate`` work on the server's data dir and database."""
-    local = _clean_env(
+    local = clean_env(
         CERTHERD_DATA_DIR=str(server.data_dir), CERTHERD_DATABASE_URL=server.database_url
     )
     cli_json(server, "ca", "create", "--common-name", "E2E Keys Root", "--key-algorithm",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from certherd.errors import ConfigurationError
 
-__all__ = ["check_writable", "write_credentials"]
+__all__ = ["check_writable", "refresh_url", "write_credentials"]
 
 
 def check_writable(path: Path) -> None:
@@ -66,3 +66,22 @@ def write_credentials(path: Path, *, url: str, token: str) -> None:
     finally:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+
+
+def refresh_url(path: Path, *, url: str) -> bool:
+    """Point an existing credentials file at ``url`` (the server moved to another address
+    or port), keeping its token; return whether it was rewritten.
+
+    A missing or unreadable file, or one that is not certherd's, is left alone (False).
+    Raises ConfigurationError when it cannot be written.
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(document, dict) or not isinstance(document.get("token"), str):
+        return False
+    if document.get("url") == url:
+        return False
+    write_credentials(path, url=url, token=document["token"])
+    return True

@@ -71,9 +71,78 @@ class ArnFactory:
             f"certificate-authority/{authority_id}"
         )
 
+    def queue(self, account: str, name: str) -> str:
+        """A message queue's ARN: ``arn:<partition>:sqs:<region>:<account>:<name>``."""
+        return f"arn:{self.partition}:sqs:{self.region}:{account}:{name}"
+
+    def queue_name(self, arn: str, *, field: str = "QueueArn") -> tuple[str, str]:
+        """Return ``(account, name)`` of a queue ARN of this deployment."""
+        parsed = parse_arn(arn, field=field, service="sqs")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", parsed.resource):
+            raise ValidationError(f"{arn!r} is not a queue ARN", field=field)
+        self._check_home(parsed, arn, field)
+        return parsed.account, parsed.resource
+
     def issued_certificate(self, authority_arn: str, serial_hex: str) -> str:
         """ARN AWS Private CA gives a certificate issued directly by IssueCertificate."""
         return f"{authority_arn}/certificate/{serial_hex}"
+
+    def event_bus(self, account: str, name: str) -> str:
+        """An EventBridge bus: ``arn:<p>:events:<r>:<account>:event-bus/<name>``."""
+        return f"arn:{self.partition}:events:{self.region}:{account}:event-bus/{name}"
+
+    def rule(self, account: str, bus: str, name: str) -> str:
+        """An EventBridge rule: ``rule/<name>`` on the default bus, ``rule/<bus>/<name>``
+        on any other (spec 2.4)."""
+        path = name if bus == "default" else f"{bus}/{name}"
+        return f"arn:{self.partition}:events:{self.region}:{account}:rule/{path}"
+
+    def event_bus_name(self, name_or_arn: str, *, field: str = "EventBusName") -> str:
+        """The bus name of ``name_or_arn`` (a name, or a bus ARN of this deployment)."""
+        if not name_or_arn.startswith("arn:"):
+            return name_or_arn
+        parsed = parse_arn(name_or_arn, field=field, service="events")
+        kind, _, name = parsed.resource.partition("/")
+        if kind != "event-bus" or not name:
+            raise ValidationError(f"{name_or_arn!r} is not an event bus ARN", field=field)
+        self._check_home(parsed, name_or_arn, field)
+        return name
+
+    def event_bus_ref(
+        self, name_or_arn: str, *, field: str = "EventBusName"
+    ) -> tuple[str | None, str]:
+        """``(account, name)`` of a bus ARN of this deployment, ``(None, name)`` for a name."""
+        if not name_or_arn.startswith("arn:"):
+            return None, name_or_arn
+        name = self.event_bus_name(name_or_arn, field=field)
+        return parse_arn(name_or_arn, field=field).account, name
+
+    def archive(self, account: str, name: str) -> str:
+        """An EventBridge archive: ``arn:<p>:events:<r>:<account>:archive/<name>``."""
+        return f"arn:{self.partition}:events:{self.region}:{account}:archive/{name}"
+
+    def replay(self, account: str, name: str) -> str:
+        """An EventBridge replay: ``arn:<p>:events:<r>:<account>:replay/<name>``."""
+        return f"arn:{self.partition}:events:{self.region}:{account}:replay/{name}"
+
+    def archive_name(self, arn: str, *, field: str = "EventSourceArn") -> tuple[str, str]:
+        """``(account, name)`` of an archive ARN of this deployment."""
+        return self._events_resource(arn, "archive", field)
+
+    def rule_ref(self, arn: str, *, field: str = "RuleArn") -> tuple[str, str, str]:
+        """``(account, bus, name)`` of a rule ARN of this deployment (``rule/<name>`` is on
+        the default bus, ``rule/<bus>/<name>`` on another)."""
+        account, path = self._events_resource(arn, "rule", field)
+        bus, _, name = path.rpartition("/")
+        return account, bus or "default", name
+
+    def _events_resource(self, arn: str, kind: str, field: str) -> tuple[str, str]:
+        parsed = parse_arn(arn, field=field, service="events")
+        found, _, rest = parsed.resource.partition("/")
+        if found != kind or not rest or rest.endswith("/"):
+            raise ValidationError(f"{arn!r} is not an EventBridge {kind} ARN", field=field)
+        self._check_home(parsed, arn, field)
+        return parsed.account, rest
 
     def certificate_id(self, arn: str, *, field: str = "CertificateArn") -> tuple[str, str]:
         """Return ``(account, certificate_id)`` of an ACM certificate ARN of this deployment."""

@@ -50,3 +50,21 @@ class ApiToken:
     digest: str
     created_at: datetime
     is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One lifecycle occurrence that must happen once: a key in the lifecycle ledger.
+
+    ``subject_id`` is the certificate's (or CA's) id, ``kind`` what happened
+    (``approaching-expiration``, ``renewal-attempt``, ``expired``, ...) and ``occasion``
+    which one of its kind (a day, or an attempt of one version). The ledger refuses a
+    second entry with the same three, which is what makes each event happen once.
+    """
+
+    subject_id: str
+    kind: str
+    occasion: str
+    account: str
+    created_at: datetime
+    event_id: str | None = None

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from certherd.domain import certificate as model
 from certherd.domain.arns import ArnFactory, validate_account_id
-from certherd.domain.authority import AnyAuthority, check_can_issue
 from certherd.domain.certificate import (
     DEFAULT_PRIVATE_VALIDITY_DAYS,
-    MAX_DOMAIN_NAMES,
-    REQUESTABLE_KEY_ALGORITHMS,
     Certificate,
     CertificateStatus,
     CertificateType,
@@ -27,43 +22,41 @@ from certherd.domain.certificate import (
     VersionAction,
 )
 from certherd.domain.clock import Clock
-from certherd.domain.records import IssuedCertificate
 from certherd.domain.renewal import renewal_obstacle
 from certherd.domain.tags import Tag, merge_tags, remove_tags, validate_tags
 from certherd.errors import (
     InvalidStateError,
-    LimitExceededError,
     ResourceInUseError,
     ValidationError,
 )
 from certherd.pki.export import check_passphrase, encrypt_private_key
-from certherd.pki.issue import Validity
-from certherd.pki.keys import KeyAlgorithm, PrivateKey, generate_private_key
-from certherd.pki.names import validate_domain_name, validate_san
+from certherd.pki.keys import KeyAlgorithm, generate_private_key
 from certherd.pki.parse import (
     CertificateInfo,
     certificate_to_pem,
     chain_to_pem,
     check_import,
 )
-from certherd.pki.subject import Subject
+from certherd.services.certificate_events import announce_available, announce_revoked
 from certherd.services.certificate_reads import (
     CertificateReads,
     CertificateView,
 )
+from certherd.services.certificate_requests import (
+    CertificateRequests,
+    RequestEntry,
+    check_batch,
+    check_request,
+)
 from certherd.services.issuing import ACM_TO_CRL_REASON, IssuingService
 from certherd.services.keys import (
-    SealedKey,
     load_private_key,
-    seal_private_key,
     store_private_key,
 )
-from certherd.services.lookup import load_authority, load_certificate, load_issuing_authority
+from certherd.services.lookup import load_authority, load_certificate
 from certherd.services.ports import SecretBox, UnitOfWork, UnitOfWorkFactory
 from certherd.services.signer import Signer
 
-_TOKEN_RE = re.compile(r"^\w{1,32}$")
-IDEMPOTENCY_WINDOW = timedelta(hours=1)
 MAX_CERTIFICATE_BYTES, MAX_KEY_BYTES, MAX_CHAIN_BYTES = 32768, 8192, 2097152
 
 
@@ -97,6 +90,9 @@ class CertificateService(CertificateReads):
         self._secrets = secrets
         self._clock = clock
         self._arns = arns
+        self._requests = CertificateRequests(
+            uow=uow, signer=signer, secrets=secrets, clock=clock, arns=arns
+        )
 
     # -- requesting and importing -----------------------------------------------------------
 
@@ -119,74 +115,32 @@ class CertificateService(CertificateReads):
         unknown CA and InvalidStateError for a CA that cannot issue.
         """
         validate_account_id(account)
-        names = self._names(domain_name, subject_alternative_names)
-        if key_algorithm not in REQUESTABLE_KEY_ALGORITHMS:
-            raise ValidationError(
-                f"{key_algorithm.value} cannot be requested; use one of "
-                + ", ".join(sorted(a.value for a in REQUESTABLE_KEY_ALGORITHMS)),
-                field="KeyAlgorithm",
-            )
-        if idempotency_token is not None and not _TOKEN_RE.match(idempotency_token):
-            raise ValidationError(
-                "must be 1 to 32 letters, digits or underscores", field="IdempotencyToken"
-            )
-        if not 1 <= validity_days <= 36500:
-            raise ValidationError("must be between 1 and 36500 days", field="ValidityInDays")
-        if authority_arn is None:
-            raise ValidationError(
-                "is required: certherd issues private certificates from its own CAs",
-                field="CertificateAuthorityArn",
-            )
-        checked_tags = validate_tags(tags)
-        now = self._clock.now()
-        key = generate_private_key(key_algorithm)
-        with self._uow() as uow:
-            if idempotency_token is not None:
-                found = uow.certificates.find_by_token(
-                    account, idempotency_token, now - IDEMPOTENCY_WINDOW
-                )
-                if found is not None:
-                    return self._arns.certificate(account, found)
-            ca = load_issuing_authority(
-                uow, self._arns, account=account, arn=authority_arn, now=now
-            )
-            check_can_issue(ca, now)
-            certificate_id = str(uuid.uuid4())
-            issued = self._issue_version(
-                uow, ca, key, names, validity_days, certificate_id, VersionAction.ISSUANCE, now
-            )
-            version, info = issued.version, issued.info
-            cert = Certificate(
-                id=certificate_id,
-                arn=self._arns.certificate(account, certificate_id),
-                account=account,
-                type=CertificateType.PRIVATE,
-                status=CertificateStatus.ISSUED,
-                domain_name=names[0],
-                subject_alternative_names=names,
+        checked = check_request(
+            RequestEntry(
+                domain_name=domain_name,
+                authority_arn=authority_arn,
+                subject_alternative_names=subject_alternative_names,
                 key_algorithm=key_algorithm,
-                signature_algorithm=info.signature_algorithm,
-                serial=version.serial,
-                subject=info.subject,
-                issuer=info.issuer,
-                not_before=version.not_before,
-                not_after=version.not_after,
-                created_at=now,
-                version=version.number,
-                key_secret_id=version.key_secret_id,
-                issued_at=now,
-                authority_arn=ca.arn,
-                key_usages=info.key_usages,
-                extended_key_usages=info.extended_key_usages,
-                validity_days=validity_days,
                 idempotency_token=idempotency_token,
-                tags=checked_tags,
+                validity_days=validity_days,
+                tags=tags,
             )
-            uow.certificates.add_issued(
-                cert, version, issued=issued.record, key_blob=issued.key.blob
-            )
-            uow.commit()
-        return cert.arn
+        )
+        return self._requests.request(account=account, requests=[checked], batch=False)[0]
+
+    def request_batch(self, *, account: str, entries: Sequence[RequestEntry]) -> list[str]:
+        """Issue a private certificate for each entry, all or nothing; their ARNs in order.
+
+        Each entry follows :meth:`request`'s rules (its idempotency token too: a token
+        used within the hour, or earlier in the batch, gives the first certificate's ARN).
+        Every entry is checked first, then all are issued and stored in one transaction;
+        if any fails nothing is written and the error names it (``Entries[3].DomainName``).
+        Raises ValidationError for an empty batch, LimitExceededError for more than
+        MAX_BATCH_ENTRIES entries, and what :meth:`request` raises.
+        """
+        validate_account_id(account)
+        checked = check_batch(entries)
+        return self._requests.request(account=account, requests=checked, batch=True)
 
     def import_certificate(
         self,
@@ -270,6 +224,9 @@ class CertificateService(CertificateReads):
                 uow.certificates.add(cert, version)
             else:
                 uow.certificates.add_version(cert, version)
+            announce_available(
+                uow, [cert], action=version.action, now=now, region=self._arns.region
+            )
             uow.commit()
         return cert.arn
 
@@ -322,6 +279,14 @@ class CertificateService(CertificateReads):
                     field="CertificateArn",
                 )
             renewed = self.renew_in(uow, cert, now)
+            if renewed.renewal is not None and renewed.renewal.status is RenewalStatus.SUCCESS:
+                announce_available(
+                    uow,
+                    [renewed],
+                    action=VersionAction.RENEWAL,
+                    now=now,
+                    region=self._arns.region,
+                )
             uow.commit()
         if renewed.renewal is not None and renewed.renewal.status is RenewalStatus.FAILED:
             reason = renewed.renewal.reason.value if renewed.renewal.reason else "OTHER"
@@ -347,7 +312,7 @@ class CertificateService(CertificateReads):
             uow.certificates.update(failed)
             return failed
         key = generate_private_key(cert.key_algorithm)
-        issued = self._issue_version(
+        issued = self._requests.issue_version(
             uow,
             authority,
             key,
@@ -396,6 +361,7 @@ class CertificateService(CertificateReads):
                 uow, self._arns, account=account, arn=cert.authority_arn, now=now
             )
             self._issuing.revoke_in(uow, authority, cert.serial, crl_reason, now)
+            announce_revoked(uow, cert, now=now, region=self._arns.region)
             uow.commit()
         return arn
 
@@ -451,68 +417,6 @@ class CertificateService(CertificateReads):
             uow.certificates.update(cert)
             uow.commit()
         return cert
-
-    def _names(self, domain_name: str, sans: Sequence[str]) -> tuple[str, ...]:
-        first = validate_domain_name(domain_name, field="DomainName")
-        names = [first]
-        for i, san in enumerate(sans):
-            name = validate_san(san, field=f"SubjectAlternativeNames[{i}]")
-            if name not in names:
-                names.append(name)
-        if len(names) > MAX_DOMAIN_NAMES:
-            raise LimitExceededError(
-                f"a certificate can hold at most {MAX_DOMAIN_NAMES} names",
-                field="SubjectAlternativeNames",
-            )
-        return tuple(names)
-
-    def _issue_version(
-        self,
-        uow: UnitOfWork,
-        ca: AnyAuthority,
-        key: PrivateKey,
-        names: Sequence[str],
-        validity_days: int,
-        certificate_id: str,
-        action: VersionAction,
-        now: datetime,
-        *,
-        number: int = 1,
-    ) -> _IssuedVersion:
-        """Sign a certificate for ``key`` and seal the key; nothing is stored yet."""
-        signed = self._signer.issue(
-            uow,
-            ca,
-            public_key=key.public_key(),
-            subject=Subject(common_name=names[0] if len(names[0]) <= 64 else None),
-            sans=names,
-            validity=Validity(now, now + timedelta(days=validity_days)),
-            certificate_id=certificate_id,
-            now=now,
-        )
-        info, record = signed.info, signed.record
-        sealed = seal_private_key(self._secrets, key)
-        version = CertificateVersion(
-            number=number,
-            action=action,
-            serial=record.serial,
-            certificate_pem=record.certificate_pem,
-            chain_pem=self._signer.chain_of(ca),
-            key_secret_id=sealed.id,
-            not_before=info.not_before,
-            not_after=info.not_after,
-            created_at=now,
-        )
-        return _IssuedVersion(version, info, record, sealed)
-
-
-class _IssuedVersion(NamedTuple):
-    """A version just signed, with what must be stored along with it."""
-
-    version: CertificateVersion
-    info: CertificateInfo
-    record: IssuedCertificate  # the CA's register entry
-    key: SealedKey  # the version's private key, sealed
 
 
 def _new_certificate(

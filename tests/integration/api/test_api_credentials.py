@@ -81,3 +81,28 @@ def test_app_from_environment(
     assert err.count("\n") == 1
     assert str(path) in err
     assert credentials["token"] not in err
+
+
+def test_a_restart_on_another_port_points_the_credentials_at_it(
+    tmp_path: Path, settings_factory: Callable[..., Settings]
+) -> None:
+    first = settings_factory(port=8601)
+    with TestClient(create_app(build(first), announce=lambda _: None)):
+        pass
+    token = json.loads(first.credentials_file.read_text())["token"]
+    moved = settings_factory(port=8602)
+    said: list[str] = []
+    with TestClient(create_app(build(moved), announce=said.append)):
+        pass
+    assert json.loads(moved.credentials_file.read_text()) == {
+        "url": "http://127.0.0.1:8602",
+        "token": token,
+    }
+    assert said == [
+        f"certherd: credentials in {moved.credentials_file} now point at http://127.0.0.1:8602"
+    ]
+    # Same address again: nothing to say, nothing rewritten.
+    said.clear()
+    with TestClient(create_app(build(moved), announce=said.append)):
+        pass
+    assert said == []

@@ -34,6 +34,7 @@ from certherd.domain.records import IssuedCertificate
 from certherd.domain.tags import Tag
 from certherd.errors import ConflictError, NotFoundError, ValidationError
 from certherd.pki.keys import KeyAlgorithm
+from certherd.services.ports import IssuedRows
 
 NOW = T0 + timedelta(days=100)
 CA_ARN = f"arn:aws:acm-pca:us-east-1:{ACCOUNT}:certificate-authority/ca-one"
@@ -610,6 +611,61 @@ def test_add_issued_refuses_rows_that_do_not_belong_together(uow: SqlUnitOfWork,
                 issued=wrong.get("record", record),
                 key_blob=b"k",
             )
+
+
+def _many_issued_by_one_ca(unit: SqlUnitOfWork, build, count: int) -> list[IssuedRows]:
+    ca, cert, version, record = _issued_by_our_ca(unit, build)
+    rows = [IssuedRows(cert, version, record, b"\x01sealed-0")]
+    for n in range(1, count):
+        serial = f"0c:{n:02x}"
+        other = build.certificate(authority_arn=ca.arn, serial=serial, tags=(Tag("n", str(n)),))
+        rows.append(
+            IssuedRows(
+                other,
+                build.version(other),
+                replace(record, serial=serial, serial_int=0x0C00 + n, certificate_id=other.id),
+                f"\x01sealed-{n}".encode(),
+            )
+        )
+    return rows
+
+
+def test_add_issued_many_stores_what_add_issued_stores_for_each(engine: sa.Engine, build) -> None:
+    with SqlUnitOfWork(engine) as unit:
+        rows = _many_issued_by_one_ca(unit, build, 5)
+        unit.certificates.add_issued_many(rows)
+        unit.commit()
+    with SqlUnitOfWork(engine, read_only=True) as unit:
+        for row in rows:
+            cert = row.certificate
+            assert unit.certificates.get(ACCOUNT, cert.id) == cert
+            assert unit.certificates.versions(cert.id) == [row.version]
+            assert unit.issued.get(row.issued.authority_id, cert.serial) == row.issued
+            assert unit.secrets.get(row.version.key_secret_id) == row.key_blob
+        assert unit.certificates.count(ACCOUNT, CertificateFilter(), NOW) == 5
+
+
+def test_add_issued_many_with_one_taken_is_a_conflict_and_adds_nothing(
+    engine: sa.Engine, build
+) -> None:
+    with SqlUnitOfWork(engine) as unit:
+        rows = _many_issued_by_one_ca(unit, build, 4)
+        unit.certificates.add_issued_many(rows[:1])
+        unit.commit()
+    with SqlUnitOfWork(engine) as unit, pytest.raises(ConflictError):
+        unit.certificates.add_issued_many(rows[1:] + rows[:1])
+    with SqlUnitOfWork(engine, read_only=True) as unit:
+        assert unit.certificates.count(ACCOUNT, CertificateFilter(), NOW) == 1
+
+
+def test_add_issued_many_refuses_rows_that_do_not_belong_together(
+    uow: SqlUnitOfWork, build
+) -> None:
+    rows = _many_issued_by_one_ca(uow, build, 3)
+    wrong = rows[2]._replace(issued=replace(rows[2].issued, serial="99"))
+    with pytest.raises(ValueError):
+        uow.certificates.add_issued_many([rows[0], rows[1], wrong])
+    assert uow.certificates.count(ACCOUNT, CertificateFilter(), NOW) == 0
 
 
 def test_an_arn_that_does_not_name_the_id_is_refused(engine: sa.Engine, build) -> None:

@@ -19,7 +19,7 @@ from certherd.adapters.db.migrate import (
     head_revision,
     upgrade,
 )
-from certherd.adapters.db.tables import metadata
+from certherd.adapters.db.schema import metadata
 
 
 def _differences(engine: sa.Engine) -> list[object]:
@@ -33,10 +33,10 @@ def test_upgrade_builds_exactly_the_metadata_and_is_idempotent(database_url: str
     try:
         assert current_revision(engine) is None
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() is not None
         assert _differences(engine) == []
         upgrade(engine)  # every start runs it again
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == head_revision()
         assert set(sa.inspect(engine).get_table_names()) == set(metadata.tables) | {
             "alembic_version"
         }
@@ -93,7 +93,7 @@ def test_two_processes_migrating_at_once_both_succeed(database_url: str) -> None
     assert all(code == 0 for _, code in outcomes), outcomes
     engine = create_engine(database_url)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == head_revision()
         assert _differences(engine) == []
     finally:
         engine.dispose()

@@ -23,11 +23,29 @@ CA_ARN = (
 )
 EXPECTED_TREE = {
     "serve": None,
+    "worker": None,
+    "lifecycle": {"clock", "forecast", "run"},
     "db": {"upgrade"},
     "keys": {"rotate"},
     "token": {"create"},
     "config": {"get", "set"},
     "pattern": {"test", "check"},
+    "bus": {"create", "list", "describe", "delete", "permission"},
+    "archive": {"create", "list", "describe", "update", "delete"},
+    "replay": {"start", "list", "describe", "cancel"},
+    "queue": {
+        "create",
+        "list",
+        "describe",
+        "delete",
+        "send",
+        "receive",
+        "delete-message",
+        "purge",
+        "redrive",
+    },
+    "events": {"put", "list", "test-pattern", "sample", "invocations"},
+    "rule": {"create", "list", "describe", "enable", "disable", "delete", "target"},
     "ca": {
         "create",
         "list",
@@ -47,6 +65,7 @@ EXPECTED_TREE = {
     },
     "cert": {
         "request",
+        "request-batch",
         "import",
         "list",
         "count",
@@ -85,6 +104,8 @@ def test_command_tree() -> None:
             assert set(commands[name].commands) == children, name
     assert set(commands["ca"].commands["permission"].commands) == {"create", "list", "delete"}
     assert set(commands["cert"].commands["tag"].commands) == {"add", "remove", "list"}
+    assert set(commands["rule"].commands["target"].commands) == {"add", "remove", "list"}
+    assert set(commands["bus"].commands["permission"].commands) == {"add", "remove"}
 
 
 def every_command(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -26,12 +26,18 @@ from certherd.adapters.db.certificate_rows import (
 )
 from certherd.adapters.db.driver_statement import DriverStatement
 from certherd.adapters.db.integrity import conflict_on_duplicate, require_one
-from certherd.adapters.db.issued_writes import INSERT_CERTIFICATE, INSERT_VERSION, add_issued
+from certherd.adapters.db.issued_writes import (
+    INSERT_CERTIFICATE,
+    INSERT_VERSION,
+    add_issued,
+    add_issued_many,
+)
 from certherd.adapters.db.tables import certificate_tags, certificate_versions, certificates
 from certherd.domain.certificate import Certificate, CertificateStatus, CertificateVersion
 from certherd.domain.inventory import CertificateFilter, PageRequest
 from certherd.domain.records import IssuedCertificate
 from certherd.domain.tags import Tag
+from certherd.services.ports import IssuedRows
 
 __all__ = ["ITER_BATCH_SIZE", "SqlCertificateRepository"]
 
@@ -118,6 +124,19 @@ class SqlCertificateRepository:
         add_issued(self._conn, certificate, version, issued, key_blob)
         with conflict_on_duplicate(f"a tag of certificate {certificate.arn}"):
             self._insert_tags(certificate)
+
+    def add_issued_many(self, rows: Sequence[IssuedRows]) -> None:
+        """:meth:`add_issued` for each of ``rows``: one executemany per table, the tags of
+        all of them in one more. Raises ConflictError when one is taken."""
+        add_issued_many(self._conn, rows)
+        tags = [
+            {"certificate_id": r.certificate.id, "key": t.key, "value": t.value}
+            for r in rows
+            for t in r.certificate.tags
+        ]
+        if tags:
+            with conflict_on_duplicate(f"a tag of one of {len(rows)} new certificates"):
+                self._conn.execute(_INSERT_TAGS, tags)
 
     def update(self, certificate: Certificate) -> None:
         """Raises NotFoundError when there is no certificate of that id."""

@@ -60,6 +60,22 @@ class DriverStatement:
         cursor = self._run(conn, plan, params)
         cursor.close()
 
+    def execute_many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per mapping of ``rows`` (the driver's ``executemany``)."""
+        if not rows:
+            return
+        plan = self._plan(conn.dialect)
+        args = [self._args(plan, params) for params in rows]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(plan.sql, args)
+        except plan.dbapi_error as exc:
+            raise sa.exc.DBAPIError.instance(
+                plan.sql, args[0], exc, plan.dbapi_error, dialect=conn.dialect
+            ) from exc
+        finally:
+            cursor.close()
+
     def first(self, conn: sa.Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row of the result (its values processed by the column types), or None."""
         plan = self._plan(conn.dialect)
@@ -72,7 +88,9 @@ class DriverStatement:
             return None
         return tuple(v if p is None else p(v) for p, v in zip(plan.result, row, strict=True))
 
-    def _run(self, conn: sa.Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
+    @staticmethod
+    def _args(plan: _Plan, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        """The driver's parameters for ``params``: processed by the column types, in order."""
         if plan.defaults:
             params = {**plan.defaults, **params}
         try:
@@ -82,9 +100,10 @@ class DriverStatement:
                 values[position] = process(values[position])
         except (KeyError, TypeError, ValueError) as exc:
             raise sa.exc.StatementError(str(exc), plan.sql, dict(params), exc) from exc
-        args: Sequence[Any] | dict[str, Any] = (
-            values if plan.positional else dict(zip(plan.names, values, strict=True))
-        )
+        return values if plan.positional else dict(zip(plan.names, values, strict=True))
+
+    def _run(self, conn: sa.Connection, plan: _Plan, params: Mapping[str, Any]) -> Any:
+        args = self._args(plan, params)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(plan.sql, args)

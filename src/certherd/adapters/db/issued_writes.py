@@ -5,10 +5,14 @@ On PostgreSQL the four rows go in one statement (INSERTs chained as WITH queries
 round trip instead of four; foreign keys are checked at its end, so the version may refer
 to the certificate inserted beside it). Elsewhere (SQLite, where a statement costs no
 round trip) they are four INSERTs. Both run on the driver (see :mod:`.driver_statement`).
+
+Many certificates at once (:func:`add_issued_many`) are one ``executemany`` per table on
+every database (psycopg sends them in one pipeline).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,8 +29,9 @@ from certherd.adapters.db.tables import (
 )
 from certherd.domain.certificate import Certificate, CertificateVersion
 from certherd.domain.records import IssuedCertificate
+from certherd.services.ports import IssuedRows
 
-__all__ = ["INSERT_CERTIFICATE", "INSERT_VERSION", "add_issued"]
+__all__ = ["INSERT_CERTIFICATE", "INSERT_VERSION", "add_issued", "add_issued_many"]
 
 INSERT_CERTIFICATE = DriverStatement(certificates.insert())
 INSERT_VERSION = DriverStatement(certificate_versions.insert())
@@ -91,6 +96,31 @@ def _check_issued_together(
         )
 
 
+def _rows(
+    certificate: Certificate, version: CertificateVersion, issued: IssuedCertificate, blob: bytes
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The secret's, the register entry's, the certificate's and the version's values."""
+    _check_issued_together(certificate, version, issued)
+    secret = {"id": version.key_secret_id, "blob": blob, "created_at": version.created_at}
+    row = certificate_values(certificate)
+    row["id"] = certificate.id
+    return secret, issued_values(issued), row, version_values(certificate.id, version)
+
+
+def add_issued_many(conn: sa.Connection, rows: Sequence[IssuedRows]) -> None:
+    """Insert the four rows of each of ``rows`` (tags are the caller's), one executemany per
+    table; ConflictError when one is taken (the caller rolls back: some may be in).
+
+    Raises ValueError as :func:`add_issued` does, before anything is written.
+    """
+    values = [_rows(*r) for r in rows]
+    with conflict_on_duplicate(f"one of {len(rows)} new certificates, its key or its serial"):
+        INSERT_SECRET.execute_many(conn, [v[0] for v in values])
+        INSERT_ISSUED.execute_many(conn, [v[1] for v in values])
+        INSERT_CERTIFICATE.execute_many(conn, [v[2] for v in values])
+        INSERT_VERSION.execute_many(conn, [v[3] for v in values])
+
+
 def add_issued(
     conn: sa.Connection,
     certificate: Certificate,
@@ -103,12 +133,7 @@ def add_issued(
     Raises ValueError when ``version`` and ``issued`` are not the certificate's (id, serial,
     key and version number must agree).
     """
-    _check_issued_together(certificate, version, issued)
-    secret = {"id": version.key_secret_id, "blob": key_blob, "created_at": version.created_at}
-    register = issued_values(issued)
-    row = certificate_values(certificate)
-    row["id"] = certificate.id
-    first = version_values(certificate.id, version)
+    secret, register, row, first = _rows(certificate, version, issued, key_blob)
     if conn.dialect.name == "postgresql":
         params: dict[str, Any] = {}
         for prefix, values in (("s_", secret), ("i_", register), ("c_", row), ("v_", first)):

@@ -7,9 +7,16 @@ from typing import Self
 
 import sqlalchemy as sa
 
+from certherd.adapters.db.archives_repo import SqlArchiveRepository
 from certherd.adapters.db.authorities_repo import SqlAuthorityRepository
+from certherd.adapters.db.bus_policies_repo import SqlBusPolicyRepository
 from certherd.adapters.db.certificates_repo import SqlCertificateRepository
 from certherd.adapters.db.engine import read_only as read_only_connection
+from certherd.adapters.db.events_repo import SqlEventRepository
+from certherd.adapters.db.invocations_repo import SqlInvocationRepository
+from certherd.adapters.db.ledger_repo import SqlLedgerRepository
+from certherd.adapters.db.lifecycle_repo import SqlLifecycleRepository
+from certherd.adapters.db.queues_repo import SqlQueueRepository
 from certherd.adapters.db.records_repo import (
     SqlAccountRepository,
     SqlCrlRepository,
@@ -17,13 +24,22 @@ from certherd.adapters.db.records_repo import (
     SqlSecretRepository,
     SqlTokenRepository,
 )
+from certherd.adapters.db.rules_repo import SqlRuleRepository
 from certherd.domain.clock import Clock, SystemClock
 from certherd.services.ports import (
     AccountRepository,
+    ArchiveRepository,
     AuthorityRepository,
+    BusPolicyRepository,
     CertificateRepository,
     CrlRepository,
+    EventRepository,
+    InvocationRepository,
     IssuedCertificateRepository,
+    LedgerRepository,
+    LifecycleRepository,
+    QueueRepository,
+    RuleRepository,
     SecretRepository,
     TokenRepository,
     UnitOfWorkFactory,
@@ -53,6 +69,14 @@ class SqlUnitOfWork:
     certificates: CertificateRepository
     accounts: AccountRepository
     tokens: TokenRepository
+    events: EventRepository
+    rules: RuleRepository
+    invocations: InvocationRepository
+    ledger: LedgerRepository
+    lifecycle: LifecycleRepository
+    queues: QueueRepository
+    archives: ArchiveRepository
+    bus_policies: BusPolicyRepository
 
     def __init__(
         self, engine: sa.Engine, *, clock: Clock | None = None, read_only: bool = False
@@ -90,6 +114,14 @@ class SqlUnitOfWork:
         self.certificates = SqlCertificateRepository(connection)
         self.accounts = SqlAccountRepository(connection, clock=self._clock)
         self.tokens = SqlTokenRepository(connection)
+        self.events = SqlEventRepository(connection)
+        self.rules = SqlRuleRepository(connection)
+        self.invocations = SqlInvocationRepository(connection)
+        self.ledger = SqlLedgerRepository(connection)
+        self.lifecycle = SqlLifecycleRepository(connection)
+        self.queues = SqlQueueRepository(connection)
+        self.archives = SqlArchiveRepository(connection)
+        self.bus_policies = SqlBusPolicyRepository(connection)
         return self
 
     def __exit__(

@@ -21,13 +21,20 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from certherd import __version__
-from certherd.adapters.credentials_file import check_writable, write_credentials
+from certherd.adapters.credentials_file import check_writable, refresh_url, write_credentials
 from certherd.bootstrap import Container, build
 from certherd.config import load_settings
-from certherd.entrypoints.api import account, authorities, certificates, operations
+from certherd.entrypoints.api import account, authorities, certificates, operations, queues
+from certherd.entrypoints.api import archives as archive_routes
+from certherd.entrypoints.api import bus_permissions as bus_permission_routes
+from certherd.entrypoints.api import events as event_routes
+from certherd.entrypoints.api import invocations as invocation_routes
+from certherd.entrypoints.api import lifecycle as lifecycle_routes
+from certherd.entrypoints.api import rules as rule_routes
 from certherd.entrypoints.api.limits import BodySizeLimit
 from certherd.entrypoints.api.problems import install_problem_handlers
 from certherd.entrypoints.api.responses import Problem
+from certherd.entrypoints.worker import build_worker
 
 __all__ = ["app_from_environment", "create_app", "ensure_admin_credentials"]
 
@@ -48,6 +55,18 @@ _TAGS: list[dict[str, Any]] = [
     {"name": "certificate authorities", "description": "Private CAs (AWS Private CA)."},
     {"name": "certificates", "description": "Managed certificates (AWS Certificate Manager)."},
     {"name": "account", "description": "Account configuration."},
+    {"name": "event buses", "description": "Event buses (Amazon EventBridge)."},
+    {"name": "events", "description": "PutEvents, the event history and TestEventPattern."},
+    {"name": "rules", "description": "Rules of a bus and their targets (Amazon EventBridge)."},
+    {
+        "name": "archives and replays",
+        "description": "Event archives and replays of their events (Amazon EventBridge).",
+    },
+    {"name": "queues", "description": "Message queues (Amazon SQS)."},
+    {
+        "name": "lifecycle",
+        "description": "The calendar of coming lifecycle events, and simulated days.",
+    },
     {"name": "operations", "description": "Health, metrics and the open CRLs."},
 ]
 
@@ -58,7 +77,8 @@ def _to_stderr(message: str) -> None:
 
 def ensure_admin_credentials(container: Container, announce: Callable[[str], None]) -> bool:
     """Create the first admin token when there is none, write it with the server URL to the
-    credentials file (0600) and announce where it is; return whether one was created.
+    credentials file (0600) and announce where it is; return whether one was created. When
+    there is one, a credentials file naming another URL is pointed at this server's.
 
     The token itself is never logged or announced. Raises ConfigurationError when the
     credentials file cannot be written (checked before the token is created).
@@ -68,6 +88,9 @@ def ensure_admin_credentials(container: Container, announce: Callable[[str], Non
     check_writable(path)
     token = container.tokens.ensure_admin(account=settings.account_id)
     if token is None:
+        # Restarted on another address: the CLI on this machine must still find it.
+        if refresh_url(path, url=settings.public_url):
+            announce(f"certherd: credentials in {path} now point at {settings.public_url}")
         return False
     write_credentials(path, url=settings.public_url, token=token)
     announce(f"certherd: admin API token created; credentials are in {path}")
@@ -79,16 +102,23 @@ def create_app(container: Container, *, announce: Callable[[str], None] | None =
 
     On startup the first admin token is created if there is none (see
     :func:`ensure_admin_credentials`; ``announce`` receives the one line saying where it
-    was written, default: standard error); on shutdown the database engine is disposed.
+    was written, default: standard error) and, unless the settings say ``workers = false``,
+    the workers start in a thread; on shutdown they stop and the database engine is
+    disposed.
     """
     say = announce or _to_stderr
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(ensure_admin_credentials, container, say)
+        worker = build_worker(container) if container.settings.workers else None
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                await run_in_threadpool(worker.stop)
             container.close()
 
     app = FastAPI(
@@ -101,8 +131,14 @@ def create_app(container: Container, *, announce: Callable[[str], None] | None =
     app.state.container = container
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit)
-    for module in (authorities, certificates, account, operations):
+    for module in (authorities, certificates, account, queues, operations):
         app.include_router(module.router)
+    app.include_router(event_routes.router)
+    app.include_router(rule_routes.router)
+    app.include_router(invocation_routes.router)
+    app.include_router(lifecycle_routes.router)
+    app.include_router(archive_routes.router)
+    app.include_router(bus_permission_routes.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

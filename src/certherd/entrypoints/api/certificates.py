@@ -13,6 +13,7 @@ from certherd.entrypoints.api.filters import FilterDep, PageDep, query_named
 from certherd.entrypoints.api.paths import certificate_arn
 from certherd.entrypoints.api.responses import (
     CertificateArnOut,
+    CertificateArnsOut,
     CertificateListOut,
     CertificateOut,
     CountOut,
@@ -26,6 +27,7 @@ from certherd.entrypoints.api.schemas import (
     ExportBody,
     ImportCertificateBody,
     InUseByBody,
+    RequestCertificateBatchBody,
     RequestCertificateBody,
     RevokeCertificateBody,
     TagsBody,
@@ -33,6 +35,7 @@ from certherd.entrypoints.api.schemas import (
     tags_of,
 )
 from certherd.errors import ValidationError
+from certherd.services.certificate_requests import RequestEntry
 
 router = APIRouter(prefix="/v1/certificates", tags=["certificates"])
 
@@ -65,6 +68,38 @@ def request_certificate(body: RequestCertificateBody, account: AccountDep, c: Co
         tags=tags_of(body.tags),
     )
     return {"CertificateArn": arn}
+
+
+@router.post(
+    "/batch",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CertificateArnsOut,
+    summary="Request many private certificates at once",
+    description="Up to 1,000 entries, each a `POST /v1/certificates` body (its own CA, "
+    "names, key algorithm, tags and idempotency token). All or nothing: every entry is "
+    "checked, then all are issued in one transaction; if any fails, none is, and the "
+    "problem names the entry (`Entries[3].DomainName`).",
+    responses=_ANY,
+)
+def request_certificate_batch(
+    body: RequestCertificateBatchBody, account: AccountDep, c: ContainerDep
+) -> JSON:
+    arns = c.certificates.request_batch(
+        account=account,
+        entries=[
+            RequestEntry(
+                domain_name=e.domain_name,
+                authority_arn=e.certificate_authority_arn,
+                subject_alternative_names=tuple(e.subject_alternative_names or ()),
+                key_algorithm=e.key_algorithm,
+                idempotency_token=e.idempotency_token,
+                validity_days=e.validity_in_days,
+                tags=tags_of(e.tags),
+            )
+            for e in body.entries
+        ],
+    )
+    return {"CertificateArns": arns}
 
 
 @router.post(

@@ -53,6 +53,10 @@ class CertificateArnOut(_Out):
     certificate_arn: str
 
 
+class CertificateArnsOut(_Out):
+    certificate_arns: list[str] = Field(description="In the order of the entries.")
+
+
 # -- certificate authorities ----------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "InUseByBody",
     "IssueBody",
     "PcaReason",
+    "RequestCertificateBatchBody",
     "RequestCertificateBody",
     "RevokeCertificateBody",
     "RevokeIssuedBody",
@@ -231,6 +232,14 @@ class RequestCertificateBody(_Body):
     idempotency_token: Text | None = Field(default=None, max_length=_MAX_TEXT)
     validity_in_days: int = Field(default=395)
     tags: list[TagBody] | None = Field(default=None, max_length=_MAX_LIST)
+
+
+class RequestCertificateBatchBody(_Body):
+    entries: list[RequestCertificateBody] = Field(
+        # The service's limit (1,000 entries, LimitExceeded) gives the clearer message.
+        max_length=10 * _MAX_LIST,
+        description="One to 1,000 requests, each with the fields of `POST /v1/certificates`.",
+    )
 
 
 class ImportCertificateBody(_Body):

@@ -61,6 +61,15 @@ def serve(
             "certificates name it (default CERTHERD_PUBLIC_URL, else http://HOST:PORT)."
         ),
     ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="Run on simulated time starting at this instant (ISO 8601, UTC), for "
+            "demonstrations and `certherd lifecycle run` (default CERTHERD_NOW, else the "
+            "system clock).",
+            show_default=False,
+        ),
+    ] = None,
     output: OutputOption = None,
 ) -> None:
     """Run the server: API, CRLs and workers, on one port.
@@ -75,6 +84,7 @@ def serve(
         ("CERTHERD_HOST", host),
         ("CERTHERD_PORT", port),
         ("CERTHERD_PUBLIC_URL", public_url),
+        ("CERTHERD_NOW", now),
     ):
         if value is not None:
             os.environ[variable] = str(value)

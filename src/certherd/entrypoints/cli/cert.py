@@ -8,12 +8,18 @@ from typing import Annotated, Any
 
 import typer
 
-from certherd.entrypoints.cli import cert_list
+from certherd.entrypoints.cli import cert_batch, cert_list
 from certherd.entrypoints.cli.cert_access import in_use_app, tag_app
 from certherd.entrypoints.cli.client import authority_arn, cert_path, path, resource_id
 from certherd.entrypoints.cli.files import read_text, write_file
 from certherd.entrypoints.cli.options import CertificateArn, OutputOption, TagOption, parse_tags
-from certherd.entrypoints.cli.output import console, describe, emit_json, table
+from certherd.entrypoints.cli.output import (
+    console,
+    describe,
+    emit_json,
+    event_history_table,
+    table,
+)
 from certherd.entrypoints.cli.secrets_input import read_passphrase
 from certherd.entrypoints.cli.state import state_of
 
@@ -22,6 +28,7 @@ app = typer.Typer(
 )
 app.command("list", help=cert_list.LIST_HELP)(cert_list.list_)
 app.command("count")(cert_list.count)
+app.command("request-batch", help=cert_batch.REQUEST_BATCH_HELP)(cert_batch.request_batch)
 app.add_typer(tag_app, name="tag")
 app.add_typer(in_use_app, name="in-use-by")
 
@@ -132,12 +139,21 @@ def import_(
 
 @app.command("describe")
 def describe_(ctx: typer.Context, arn: CertificateArn, output: OutputOption = None) -> None:
-    """Show one certificate."""
-    answer = state_of(ctx).client(ctx).get(cert_path(arn))
+    """Show one certificate, and its latest events (newest first)."""
+    client = state_of(ctx).client(ctx)
+    answer = client.get(cert_path(arn))
+    detail = answer.get("Certificate") or {}
+    history = client.get(
+        path("events"), params={"resource": detail.get("CertificateArn", arn), "max-items": 20}
+    )
+    events = history.get("Events") or []
     if state_of(ctx).json(output):
-        emit_json(answer)
-    else:
-        console().print(describe(answer.get("Certificate") or {}))
+        emit_json({**answer, "Events": events})
+        return
+    console().print(describe(detail))
+    if events:
+        console().print()
+        console().print(event_history_table(events))
 
 
 @app.command()

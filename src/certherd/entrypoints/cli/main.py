@@ -15,7 +15,24 @@ import typer
 from typer.core import TyperGroup
 
 from certherd import __version__
-from certherd.entrypoints.cli import admin, ca, cert, config_cmd, pattern_cmd, tokens_cmd
+from certherd.entrypoints.cli import (
+    admin,
+    archive_cmd,
+    bus_cmd,
+    bus_permission_cmd,
+    ca,
+    cert,
+    config_cmd,
+    events_cmd,
+    invocations_cmd,
+    lifecycle_cmd,
+    pattern_cmd,
+    queue_cmd,
+    replay_cmd,
+    rule_cmd,
+    tokens_cmd,
+    worker_cmd,
+)
 from certherd.entrypoints.cli.errors import CliError
 from certherd.entrypoints.cli.output import OutputFormat
 from certherd.entrypoints.cli.state import State
@@ -50,7 +67,17 @@ app.add_typer(admin.db_app, name="db")
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(pattern_cmd.app, name="pattern")
 app.add_typer(tokens_cmd.app, name="token")
+app.add_typer(bus_cmd.app, name="bus")
+app.add_typer(events_cmd.app, name="events")
+events_cmd.app.command("invocations")(invocations_cmd.invocations)
+app.add_typer(rule_cmd.app, name="rule")
+app.add_typer(queue_cmd.app, name="queue")
+app.add_typer(lifecycle_cmd.app, name="lifecycle")
+bus_cmd.app.add_typer(bus_permission_cmd.app, name="permission")
+app.add_typer(archive_cmd.app, name="archive")
+app.add_typer(replay_cmd.app, name="replay")
 app.command("serve")(admin.serve)
+app.command("worker")(worker_cmd.worker)
 
 _ACCOUNT_RE = re.compile(r"[0-9]{12}")
 

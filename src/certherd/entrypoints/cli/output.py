@@ -252,3 +252,18 @@ def show_tags(answer: Mapping[str, Any], *, as_json: bool) -> None:
         console().print(table(("Key", "Value"), rows, fold=("Value",)))
     else:
         sys.stderr.write("no tags\n")
+
+
+#: The detail fields that say what an event of the certificate manager was about.
+_EVENT_FACTS = ("Action", "DaysToExpiry", "RenewalStatusReason", "RevocationReason")
+
+
+def event_history_table(events: Iterable[Mapping[str, Any]]) -> Table:
+    """Events as the API lists them (``/v1/events``), one row each: when, what, and the
+    detail facts that matter (action, days to expiry, renewal failure reason)."""
+    rows = []
+    for item in events:
+        detail = (item.get("Event") or {}).get("detail") or {}
+        facts = ", ".join(f"{key} {detail[key]}" for key in _EVENT_FACTS if key in detail)
+        rows.append((item.get("Time"), item.get("DetailType"), facts, item.get("EventId")))
+    return table(["TIME", "EVENT", "FACTS", "EVENT ID"], rows, fold=["FACTS"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from certherd.adapters.db.tables import metadata
+from certherd.adapters.db.schema import metadata
 
 
 def _configure_and_run(connection: sa.Connection) -> None:
