@@ -116,7 +116,7 @@ def _assemble(
         uow=uow,
         renewer=certificates,
         clock=clock,
-        region=settings.region,
+        arns=arns,
         ca_days_before=settings.ca_expiry_days,
     )
     router = Router(uow=uow)

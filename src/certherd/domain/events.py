@@ -14,7 +14,7 @@ import math
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -136,6 +136,15 @@ class StoredEvent:
     event: Event
     envelope: str  # the exact JSON text targets receive
     routed_at: datetime | None = None
+    #: ``envelope`` decoded, when whoever read the row decoded it already (read-only).
+    document: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    def decoded(self) -> Mapping[str, Any]:
+        """``envelope`` as a JSON object (decoded once by the repository, when it could)."""
+        if self.document is not None:
+            return self.document
+        decoded: Mapping[str, Any] = json.loads(self.envelope)
+        return decoded
 
 
 @dataclass(frozen=True)

@@ -130,9 +130,6 @@ def build_worker(container: Container) -> Worker:
     """
     clock = container.clock
 
-    def route() -> int:
-        return container.router.route_batch(clock.now())
-
     def deliver() -> int:
         return container.delivery.deliver_due(clock.now())
 
@@ -147,6 +144,15 @@ def build_worker(container: Container) -> Worker:
         container.queues.sweep_expired()
         container.archives.sweep(clock.now())
         return 0
+
+    prepared = False
+
+    def route() -> int:
+        nonlocal prepared
+        if not prepared:
+            container.router.prepare()  # before the first event has to wait for it
+            prepared = True
+        return container.router.route_batch(clock.now())
 
     return Worker(
         [

@@ -308,9 +308,9 @@ class CertificateService(CertificateReads):
             authority=authority, account=cert.account, new_not_after=new_not_after, now=now
         )
         if obstacle is not None or authority is None:
-            failed = replace(cert, renewal=RenewalSummary(RenewalStatus.FAILED, now, obstacle))
-            uow.certificates.update(failed)
-            return failed
+            summary = RenewalSummary(RenewalStatus.FAILED, now, obstacle)
+            uow.certificates.set_renewal(cert.id, summary)
+            return replace(cert, renewal=summary)
         key = generate_private_key(cert.key_algorithm)
         issued = self._requests.issue_version(
             uow,

@@ -14,16 +14,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from certherd.domain import lifecycle as steps_of
-from certherd.domain.certificate import Certificate, FailureReason, RenewalStatus
+from certherd.domain.arns import ArnFactory
+from certherd.domain.authority import CertificateAuthority
+from certherd.domain.certificate import (
+    Certificate,
+    FailureReason,
+    RenewalStatus,
+    RenewalSummary,
+)
 from certherd.domain.clock import Clock
 from certherd.domain.events import Event
 from certherd.domain.lifecycle import LifecycleStep, StepKind
 from certherd.domain.records import AccountConfig, LedgerEntry
+from certherd.errors import ValidationError
 from certherd.services.ports import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["LifecycleEngine", "Renewer", "TickReport"]
@@ -65,7 +73,7 @@ class LifecycleEngine:
         uow: UnitOfWorkFactory,
         renewer: Renewer,
         clock: Clock,
-        region: str,
+        arns: ArnFactory,
         ca_days_before: int = steps_of.DEFAULT_CA_DAYS_BEFORE_EXPIRY,
         page_size: int = 1000,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
@@ -73,7 +81,8 @@ class LifecycleEngine:
         self._uow = uow
         self._renewer = renewer
         self._clock = clock
-        self._region = region
+        self._arns = arns
+        self._region = arns.region
         self._ca_days_before = ca_days_before
         self._page_size = page_size
         self._new_id = new_id
@@ -120,6 +129,8 @@ class LifecycleEngine:
         if not due:
             return
         claimed = self._claim(uow, due, now)
+        # The CAs of this page's renewals, read once each in this transaction.
+        authorities: dict[str, CertificateAuthority | None] = {}
         events: list[Event] = []
         expired: list[str] = []
         renewed: set[str] = set()
@@ -127,7 +138,7 @@ class LifecycleEngine:
             if cert.id in renewed:
                 continue  # renewed this tick: what was due for the old version is moot
             if step.kind is StepKind.RENEWAL_ATTEMPT:
-                outcome = self._renew(uow, cert, step, now, report)
+                outcome = self._renew(uow, cert, step, now, report, authorities)
                 if outcome is not None:
                     events.append(outcome)
                 if report_renewed(outcome):
@@ -150,26 +161,49 @@ class LifecycleEngine:
         step: LifecycleStep,
         now: datetime,
         report: TickReport,
+        authorities: dict[str, CertificateAuthority | None],
     ) -> Event | None:
-        # The page was read without tags; the renewal stores the whole certificate.
-        current = uow.certificates.get(cert.account, cert.id)
-        if current is None:
-            return None
         report.renewals_attempted += 1
-        after = self._renewer.renew_in(uow, current, now)
-        failure = None
-        if after.renewal is None or after.renewal.status is not RenewalStatus.SUCCESS:
-            failure = after.renewal.reason if after.renewal is not None else None
-            if failure is None:
-                failure = FailureReason.OTHER
+        failure = steps_of.renewal_failure(
+            cert, authority=self._authority(uow, cert, authorities), now=now
+        )
+        if failure is not None:
+            # Known to fail: record it without reading and rewriting the whole certificate.
+            summary = RenewalSummary(RenewalStatus.FAILED, now, failure)
+            uow.certificates.set_renewal(cert.id, summary)
+            after = replace(cert, renewal=summary)
         else:
-            report.renewals_succeeded += 1
+            # The page was read without tags; the renewal stores the whole certificate.
+            current = uow.certificates.get(cert.account, cert.id)
+            if current is None:
+                return None
+            after = self._renewer.renew_in(uow, current, now)
+            if after.renewal is None or after.renewal.status is not RenewalStatus.SUCCESS:
+                failure = (after.renewal.reason if after.renewal else None) or FailureReason.OTHER
+            else:
+                report.renewals_succeeded += 1
         outcome = steps_of.apply_renewal_outcome(
             step, after, failure=failure, now=now, region=self._region, new_id=self._new_id
         )
         if outcome.envelope is None:
             return None
         return Event.from_envelope(outcome.envelope, now=now)
+
+    def _authority(
+        self, uow: UnitOfWork, cert: Certificate, seen: dict[str, CertificateAuthority | None]
+    ) -> CertificateAuthority | None:
+        """The CA ``cert`` renews through, as stored now (None when it is gone)."""
+        arn = cert.authority_arn
+        if arn is None:
+            return None
+        if arn not in seen:
+            try:
+                account, authority_id = self._arns.authority_id(arn)
+            except ValidationError:
+                seen[arn] = None
+            else:
+                seen[arn] = uow.authorities.get(account, authority_id)
+        return seen[arn]
 
     # -- certificate authorities -----------------------------------------------------------
 

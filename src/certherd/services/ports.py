@@ -10,7 +10,7 @@ from typing import NamedTuple, Protocol, Self
 
 from certherd.domain.archives import Archive, ArchivedEvent
 from certherd.domain.authority import CertificateAuthority, IssuingAuthority
-from certherd.domain.certificate import Certificate, CertificateVersion
+from certherd.domain.certificate import Certificate, CertificateVersion, RenewalSummary
 from certherd.domain.events import Event, EventFilter, StoredEvent
 from certherd.domain.inventory import CertificateFilter, PageRequest
 from certherd.domain.invocations import Invocation, InvocationState
@@ -124,6 +124,9 @@ class CertificateRepository(Protocol):
 
     def update(self, certificate: Certificate) -> None:
         """Store every field of ``certificate`` (tags and in-use list included)."""
+
+    def set_renewal(self, certificate_id: str, summary: RenewalSummary) -> None:
+        """Store the renewal summary alone (a failed renewal changes nothing else)."""
 
     def add_version(self, certificate: Certificate, version: CertificateVersion) -> None:
         """Add ``version`` and store ``certificate`` (which now points at it)."""
@@ -244,6 +247,9 @@ class RuleRepository(Protocol):
         """Move the bus's rules version (after a change to its rules or targets); on
         PostgreSQL this also locks the bus row until the transaction ends, which serialises
         changes to one bus's rules."""
+
+    def buses_with_rules(self) -> builtins.list[tuple[str, str]]:
+        """(account, bus) of every bus with an ENABLED rule, of every account."""
 
     def rules_version(self, account: str, bus: str) -> int:
         """The bus's rules version (0 for a bus without a row)."""

@@ -229,3 +229,24 @@ def test_two_routers_at_once_route_everything_once(
         ).scalar_one()
     assert unrouted == 0
     assert all(sorted(i.target_id for i in _invocations(container, e)) == ["a", "b"] for e in ids)
+
+
+def test_prepare_builds_the_indexes_of_buses_with_enabled_rules(
+    container: Container, account: str, clock: FixedClock
+) -> None:
+    rules = container.rules
+    container.event_bus.create_bus(account=account, name="ops")
+    rules.put_rule(account=account, name="a", event_pattern='{"source": ["my.app"]}')
+    rules.put_rule(account=account, name="b", event_pattern='{"source": ["my.app"]}', bus="ops")
+    rules.put_rule(
+        account="111122223333",
+        name="off",
+        event_pattern='{"source": ["my.app"]}',
+        state=RuleState.DISABLED,
+    )
+    rules.put_targets(account=account, rule="a", targets=[{"Id": "q", "Arn": _queue(account)}])
+    router = Router(uow=container.uow)
+    assert router.prepare() == 2  # the disabled rule's bus has nothing to index
+    [event_id] = _put(container, account)
+    assert router.route_batch(clock.now()) == 1
+    assert [i.target_id for i in _invocations(container, event_id)] == ["q"]

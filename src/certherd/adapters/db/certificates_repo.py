@@ -33,7 +33,12 @@ from certherd.adapters.db.issued_writes import (
     add_issued_many,
 )
 from certherd.adapters.db.tables import certificate_tags, certificate_versions, certificates
-from certherd.domain.certificate import Certificate, CertificateStatus, CertificateVersion
+from certherd.domain.certificate import (
+    Certificate,
+    CertificateStatus,
+    CertificateVersion,
+    RenewalSummary,
+)
 from certherd.domain.inventory import CertificateFilter, PageRequest
 from certherd.domain.records import IssuedCertificate
 from certherd.domain.tags import Tag
@@ -53,6 +58,11 @@ _IDS: sa.BindParameter[str] = sa.bindparam("ids", type_=sa.String(), expanding=T
 _INSERT_TAGS = certificate_tags.insert()
 _UPDATE = certificates.update().where(_c.id == _ID)
 _DELETE_TAGS = certificate_tags.delete().where(_t.certificate_id == _ID)
+_SET_RENEWAL = _UPDATE.values(
+    renewal_status=sa.bindparam("renewal_status"),
+    renewal_reason=sa.bindparam("renewal_reason"),
+    renewal_updated_at=sa.bindparam("renewal_updated_at"),
+)
 _DELETE = certificates.delete().where(_c.id == _ID)
 _SELECT = sa.select(*CERTIFICATE_COLUMNS)
 _GET = _SELECT.where(_c.id == _ID, _c.account == sa.bindparam("account_key"))
@@ -146,6 +156,19 @@ class SqlCertificateRepository:
         require_one(result.rowcount, f"certificate {certificate.arn}")
         self._conn.execute(_DELETE_TAGS, {"id_key": certificate.id})
         self._insert_tags(certificate)
+
+    def set_renewal(self, certificate_id: str, summary: RenewalSummary) -> None:
+        """Raises NotFoundError when there is no certificate of that id."""
+        result = self._conn.execute(
+            _SET_RENEWAL,
+            {
+                "id_key": certificate_id,
+                "renewal_status": summary.status.value,
+                "renewal_reason": None if summary.reason is None else summary.reason.value,
+                "renewal_updated_at": summary.updated_at,
+            },
+        )
+        require_one(result.rowcount, f"certificate {certificate_id}")
 
     def add_version(self, certificate: Certificate, version: CertificateVersion) -> None:
         """Raises ConflictError when the version number is taken, NotFoundError when the

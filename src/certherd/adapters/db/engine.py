@@ -30,6 +30,11 @@ _SQLITE_PRAGMAS: Final = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
+    # Checkpoint (copy the WAL into the database, with an fsync) every ~40 MB of WAL rather
+    # than SQLite's 4 MB: pages written again and again (indexes, the outbox) are copied
+    # once per checkpoint, and bulk writes (a lifecycle tick, batch issuance) pay for far
+    # fewer fsyncs.
+    "PRAGMA wal_autocheckpoint=10000",
 )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from certherd.adapters.db.driver_statement import DriverStatement
 from certherd.adapters.db.event_tables import events
 from certherd.adapters.db.integrity import conflict_on_duplicate
 from certherd.domain.events import Event, EventFilter, StoredEvent
@@ -16,7 +17,10 @@ from certherd.services.ports import OutboxRow
 
 __all__ = ["SqlEventRepository", "event_values"]
 
-_INSERT = events.insert()
+# Run on the driver (compiled once): the outbox takes a row with every certificate issued.
+_INSERT = DriverStatement(
+    events.insert().values({c.name: sa.bindparam(c.name) for c in events.c if c.name != "seq"})
+)
 _UNROUTED = (
     sa.select(events)
     .where(events.c.routed_at.is_(None))
@@ -43,6 +47,7 @@ def event_values(event: Event) -> dict[str, Any]:
         "ingested_at": event.ingested_at,
         "envelope": event.to_json(),
         "replay_name": event.replay_name,
+        "rule_filter": None,
         "routed_at": None,
     }
 
@@ -74,7 +79,9 @@ def _stored(row: sa.Row[Any]) -> StoredEvent:
         bus=row.bus,
         replay_name=row.replay_name,
     )
-    return StoredEvent(seq=row.seq, event=event, envelope=row.envelope, routed_at=row.routed_at)
+    return StoredEvent(
+        seq=row.seq, event=event, envelope=row.envelope, routed_at=row.routed_at, document=envelope
+    )
 
 
 class SqlEventRepository:
@@ -86,13 +93,13 @@ class SqlEventRepository:
     def append(self, event: Event) -> None:
         """Add ``event`` to the outbox; ConflictError when its id is taken."""
         with conflict_on_duplicate(f"event {event.id}"):
-            self._conn.execute(_INSERT, event_values(event))
+            _INSERT.execute(self._conn, event_values(event))
 
     def append_many(self, batch: Sequence[Event]) -> None:
         if not batch:
             return
         with conflict_on_duplicate("an event of this batch"):
-            self._conn.execute(_INSERT, [event_values(event) for event in batch])
+            _INSERT.execute_many(self._conn, [event_values(event) for event in batch])
 
     def get(self, account: str, event_id: str) -> StoredEvent | None:
         row = self._conn.execute(
@@ -134,7 +141,7 @@ class SqlEventRepository:
         if not rows:
             return
         with conflict_on_duplicate("an event of this batch"):
-            self._conn.execute(_INSERT, [outbox_row_values(row) for row in rows])
+            _INSERT.execute_many(self._conn, [outbox_row_values(row) for row in rows])
 
     def rule_filters(self, seqs: Sequence[int]) -> dict[int, frozenset[str]]:
         if not seqs:

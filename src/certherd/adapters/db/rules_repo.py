@@ -252,6 +252,16 @@ class SqlRuleRepository:
             self._conn.execute(rule_targets.delete().where(where))
         return found
 
+    def buses_with_rules(self) -> list[tuple[str, str]]:
+        """(account, bus) of every bus with an ENABLED rule, of every account."""
+        query = (
+            sa.select(rules.c.account, rules.c.bus)
+            .where(rules.c.state == RuleState.ENABLED.value)
+            .distinct()
+            .order_by(rules.c.account, rules.c.bus)
+        )
+        return [(row[0], row[1]) for row in self._conn.execute(query)]
+
     def enabled_rules(self, account: str, bus: str) -> list[tuple[Rule, list[Target]]]:
         query = (
             sa.select(rules, *(c.label(f"t_{c.name}") for c in rule_targets.c))
