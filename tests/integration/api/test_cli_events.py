@@ -124,3 +124,25 @@ def test_test_pattern_on_the_server(cli: Api) -> None:
     invalid = run("events", "test-pattern", "--pattern", '{"a": "b"}', "--event", event)
     assert invalid.exit_code == 1
     assert "Event pattern is not valid. Reason:" in invalid.stderr
+
+
+def test_tail_shows_the_latest_then_follows(cli: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    def put(n: int) -> str:
+        answer = run(
+            "events", "put", "--source", "my.app", "--detail-type", "Tick",
+            "--detail", json.dumps({"n": n}), "-o", "json",
+        )  # fmt: skip
+        assert answer.exit_code == 0, answer.output
+        return str(json.loads(answer.stdout)["Entries"][0]["EventId"])
+
+    for n in range(3):
+        put(n)
+    arrivals = iter([4, 5])
+    # Each look waits first: let an event arrive instead (two looks, one new event each).
+    from certherd.entrypoints.cli import events_cmd
+
+    monkeypatch.setattr(events_cmd.time, "sleep", lambda _seconds: put(next(arrivals)))
+    followed = run("events", "tail", "--lines", "2", "--count", "2", "-o", "json")
+    assert followed.exit_code == 0, followed.output
+    numbers = [json.loads(line)["detail"]["n"] for line in followed.stdout.splitlines()]
+    assert numbers == [1, 2, 4, 5]

@@ -44,7 +44,7 @@ EXPECTED_TREE = {
         "purge",
         "redrive",
     },
-    "events": {"put", "list", "test-pattern", "sample", "invocations"},
+    "events": {"put", "list", "tail", "test-pattern", "sample", "invocations"},
     "rule": {"create", "list", "describe", "enable", "disable", "delete", "target"},
     "ca": {
         "create",

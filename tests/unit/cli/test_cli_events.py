@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from certherd.domain.acm_samples import SAMPLE_DETAIL_TYPES
 from certherd.entrypoints.cli.main import app
 from certherd.patterns import compile_pattern
 
@@ -28,16 +27,25 @@ def env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_sample_prints_one_event_of_each_acm_detail_type(env: dict[str, str]) -> None:
+def test_sample_prints_one_event_of_each_detail_type(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["events", "sample"], env=env)
     assert result.exit_code == 0, result.output
     samples = json.loads(result.stdout)
-    assert [s["detail-type"] for s in samples] == list(SAMPLE_DETAIL_TYPES)
-    renewals = compile_pattern(
+    assert [s["detail-type"] for s in samples] == [
+        "ACM Certificate Approaching Expiration",
+        "ACM Certificate Expired",
+        "ACM Certificate Available",
+        "ACM Certificate Renewal Action Required",
+        "ACM Certificate Revoked",
+        "Imported Certificate Expired",
+        "Certificate Authority Approaching Expiration",
+        "Event Delivery Dead-Lettered",
+    ]
+    issued = compile_pattern(
         '{"source":["aws.acm"],"detail-type":["ACM Certificate Available"],'
-        '"detail":{"Action":["RENEWAL"]}}'
+        '"detail":{"Action":["ISSUANCE"]}}'
     )
-    assert [renewals.matches(s) for s in samples].count(True) == 1
+    assert [issued.matches(s) for s in samples].count(True) == 1
 
 
 def test_sample_of_one_detail_type(env: dict[str, str]) -> None:

@@ -3,11 +3,14 @@ server, and print sample ACM events (the last needs no server)."""
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
-from certherd.domain.acm_samples import SAMPLE_DETAIL_TYPES, sample_event, sample_events
+from certherd.domain.event_samples import sample_events
 from certherd.entrypoints.cli.bus_cmd import bus_name
 from certherd.entrypoints.cli.client import path
 from certherd.entrypoints.cli.errors import CliError
@@ -19,7 +22,7 @@ from certherd.entrypoints.cli.state import state_of
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Events: put, list, test patterns, samples.", no_args_is_help=True)
+app = typer.Typer(help="Events: put, list, follow, test patterns, samples.", no_args_is_help=True)
 _JSON_HELP = "inline JSON, a file, or - for standard input"
 
 
@@ -132,6 +135,88 @@ def list_(
         typer.echo(f"more: --next-token {answer['NextToken']}")
 
 
+@app.command()
+def tail(
+    ctx: typer.Context,
+    bus: Annotated[str | None, typer.Option("--bus", "-b", help="Only this bus.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    detail_type: Annotated[str | None, typer.Option(help="Only this detail type.")] = None,
+    resource: Annotated[
+        str | None, typer.Option(metavar="ARN", help="Only about this resource.")
+    ] = None,
+    lines: Annotated[
+        int, typer.Option("--lines", "-n", min=0, max=100, help="Past events to show first.")
+    ] = 10,
+    interval: Annotated[
+        float, typer.Option(min=0.2, max=60.0, help="Seconds between looks.")
+    ] = 1.0,
+    count: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many new events.")
+    ] = None,
+    output: OutputOption = None,
+) -> None:
+    """Follow events as they arrive, oldest first (Ctrl-C stops): one line each, or one
+    JSON envelope per line with --output json."""
+    client = state_of(ctx).client(ctx)
+    params = {
+        "bus": None if bus is None else bus_name(bus),
+        "source": source,
+        "detail-type": detail_type,
+        "resource": resource,
+    }
+    as_json = state_of(ctx).json(output)
+    seen: dict[str, None] = {}  # ids already shown, oldest first (bounded below)
+    newest = _newest(client, params, limit=100, seen=seen)
+    for item in newest[-lines:] if lines else []:
+        _print_event(item, as_json=as_json)
+    seen.update((e["EventId"], None) for e in newest)
+    shown = 0
+    try:
+        while count is None or shown < count:
+            time.sleep(interval)
+            for item in _newest(client, params, limit=None, seen=seen):
+                _print_event(item, as_json=as_json)
+                seen[item["EventId"]] = None
+                shown += 1
+                if count is not None and shown >= count:
+                    break
+            while len(seen) > 10_000:
+                del seen[next(iter(seen))]
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+def _newest(
+    client: Any, params: dict[str, Any], *, limit: int | None, seen: dict[str, None]
+) -> list[dict[str, Any]]:
+    """Events not in ``seen``, oldest first: pages back from the newest until one already
+    seen (or ``limit`` events, or the first event) is reached."""
+    found: list[dict[str, Any]] = []
+    token = None
+    while True:
+        answer = client.get(
+            path("events"), params={**params, "max-items": 100, "next-token": token}
+        )
+        for item in answer.get("Events", []):
+            if item["EventId"] in seen or (limit is not None and len(found) >= limit):
+                return found[::-1]
+            found.append(item)
+        token = answer.get("NextToken")
+        if not token:
+            return found[::-1]
+
+
+def _print_event(item: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(item.get("Event"), separators=(",", ":")))
+        return
+    resource = (item.get("Resources") or ["-"])[0]
+    typer.echo(
+        f"{item.get('Time')}  {item.get('EventBusName')}  {item.get('Source')}  "
+        f"{item.get('DetailType')}  {resource}  {item.get('EventId')}"
+    )
+
+
 @app.command("test-pattern")
 def test_pattern(
     ctx: typer.Context,
@@ -173,19 +258,24 @@ def sample(
     ] = None,
     output: OutputOption = None,
 ) -> None:
-    """Print sample ACM events, exactly as ACM sends them (no server needed).
+    """Print sample events, exactly as certherd sends them (no server needed): ACM's
+    (source aws.acm) and certherd's own (source certherd), made now by the builders of the
+    real events, so a pattern that matches a sample matches the real thing.
 
     Detail types: ACM Certificate Approaching Expiration, ACM Certificate Expired,
     ACM Certificate Available, ACM Certificate Renewal Action Required,
-    ACM Certificate Revoked. The output is JSON whatever --output says.
+    ACM Certificate Revoked, Imported Certificate Expired, Certificate Authority
+    Approaching Expiration, Event Delivery Dead-Lettered. The output is JSON whatever
+    --output says.
     """
     del output
+    samples = sample_events(now=datetime.now(UTC))
     if detail_type is None:
-        emit_json(sample_events())
+        emit_json(list(samples.values()))
         return
-    if detail_type not in SAMPLE_DETAIL_TYPES:
+    if detail_type not in samples:
         raise CliError(
-            f"no sample of {detail_type!r}; there are: {', '.join(SAMPLE_DETAIL_TYPES)}",
+            f"no sample of {detail_type!r}; there are: {', '.join(samples)}",
             exit_code=INVALID,
         )
-    emit_json(sample_event(detail_type))
+    emit_json(samples[detail_type])
