@@ -217,8 +217,15 @@ certificates = Table(
     # The inventory's queries, all within one account:
     # "expiring within N days" (count and page sorted by NotAfter) ...
     Index(None, "account", "not_after", "status"),
-    # The lifecycle tick: certificates of every account still ISSUED, by NotAfter.
-    Index(None, "status", "not_after", "id"),
+    # The lifecycle tick: certificates of every account still ISSUED, by NotAfter. Partial,
+    # so that it is small and never the inventory's choice (which is within one account).
+    Index(
+        "ix_certificates_issued_not_after_id",
+        "not_after",
+        "id",
+        sqlite_where=text("status = 'ISSUED'"),
+        postgresql_where=text("status = 'ISSUED'"),
+    ),
     # ... the default order (CreatedAt, then id as tie-break) ...
     Index(None, "account", "created_at", "id"),
     # ... sorting by domain name ...
