@@ -144,8 +144,14 @@ class _Flattener:
                     continue
             path = node[1]
             kind = type(child)
-            # The common case inline: a string leaf outside multi-element arrays.
-            if kind is str and path is not None and not mem and self.members is None:
+            # The common case inline: a leaf stored as it is (a string, a boolean or
+            # null, not a number) outside multi-element arrays.
+            if (
+                (kind is str or kind is bool or child is None)
+                and path is not None
+                and not mem
+                and self.members is None
+            ):
                 present = values.get(path)
                 if present is None:
                     values[path] = [child]

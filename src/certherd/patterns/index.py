@@ -14,12 +14,16 @@ carries the array positions it used and refuses a value from another element of 
 array (array consistency).
 
 With many rules, what a match costs is mostly the memory it touches that is not in cache,
-so the read side is built to touch few objects: a transition to a leaf state yields the
-tuple of its rule ids (not the state), a state with nothing but one single-path
-transition is skipped for its value machine, a key with one target stores it without a
-bucket, compound keys over paths the event lacks are built with a sentinel instead of
-being checked path by path, key strings and paths are interned, and the most common
-operator (prefix) is looked up inline. ``benchmarks/patterns.py`` measures the result.
+so the read side is built to touch few objects: a transition to a leaf state yields its
+rule id itself (an ``int`` or ``str`` id of a leaf with one rule) or the tuple of its rule
+ids (not the state), a state with nothing but one single-path transition is skipped for
+its value machine, a key with one target stores it without a bucket, compound keys over
+paths the event lacks are built with a sentinel instead of being checked path by path,
+key strings and paths are interned, the most common operator (prefix) is looked up
+inline, a value machine keeps the fields the walk reads on its first cache line and its
+other operators as one flat tuple, and what only adding and removing need is kept small
+(see :mod:`certherd.patterns._automaton`), so that it spreads out the read side less.
+``benchmarks/patterns.py`` measures the result.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ __all__ = ["RuleIndex"]
 
 #: Stands for a path the event does not have (or has several values for) in compound keys.
 _MISSING: Any = object()
+#: ``true``, ``false`` and ``null`` tagged as compound-key parts (see ``tag``), made once.
+_LITERAL: dict[Any, tuple[int, Any]] = {v: (2, v) for v in (True, False, None)}
 
 
 def _event_number(value: float) -> float:
@@ -61,7 +67,7 @@ class RuleIndex:
 
     def __init__(self) -> None:
         self._root = State()
-        self._rules: dict[Hashable, set[SubRule]] = {}
+        self._rules: dict[Hashable, tuple[SubRule, ...]] = {}
         self._path_refs: dict[str, int] = {}
         #: What a match reads first, published together: the paths to collect and a
         #: ``{path: _MISSING}`` template for the compound keys.
@@ -137,11 +143,12 @@ class RuleIndex:
 
     def _walk_flat(self, values: dict[str, list[Any]], blank: dict[str, Any]) -> set[Hashable]:
         """The walk for events without multi-element arrays: each state is reached from
-        its one parent, so no visited set is needed (only the next states found from one
-        state are deduplicated).
+        its one parent, so no visited set is needed (only what one value machine finds
+        for all the values of its path is deduplicated). The stack holds states and
+        value machines; a state puts its single-path transitions on it.
 
-        A lookup's hit is a target (a leaf's rule ids as a tuple, or a state to visit) or
-        a Bucket of targets."""
+        A lookup's hit is a target (a leaf's rule id as an ``int`` or ``str``, its rule ids
+        as a tuple, or a state or value machine to visit) or a Bucket of targets."""
         found: set[Hashable] = set()
         # Every read path, tagged value or _MISSING: a compound key is then one itemgetter
         # call, and a key holding _MISSING finds nothing.
@@ -151,7 +158,9 @@ class RuleIndex:
             if len(present) == 1:
                 value = present[0]
                 kind = type(value)
-                first[path] = value if kind is str else (1, value) if kind is float else (2, value)
+                first[path] = (
+                    value if kind is str else (1, value) if kind is float else _LITERAL[value]
+                )
             else:
                 several = [path] if several is None else [*several, path]
         stack: list[Any] = [self._root]
@@ -161,10 +170,43 @@ class RuleIndex:
         while stack:
             node = pop()
             if type(node) is ValueMachine:
-                machines: tuple[ValueMachine, ...] = (node,)
+                here = get(node.path)
+                if here is None:
+                    continue
+                for value in here:
+                    kind = type(value)
+                    if kind is str:
+                        exact = node.exact
+                        if exact is not None:
+                            hit = exact.get(value)
+                            if hit is not None:
+                                out.append(hit)
+                        lengths = node.prefix_lengths
+                        if lengths:
+                            table = node.prefix_table
+                            size = len(value)
+                            for n in lengths:
+                                if n > size:
+                                    break
+                                hit = table.get(value[:n])  # type: ignore[union-attr]
+                                if hit is not None:
+                                    out.append(hit)
+                        ops = node.on_string
+                    elif kind is float:
+                        ops = node.on_number
+                    else:
+                        ops = node.on_literal
+                    if ops:
+                        ops[0](ops[1], value, out)
+                        if len(ops) > 2:
+                            for i in range(2, len(ops), 2):
+                                ops[i](ops[i + 1], value, out)
+                if not out:
+                    continue
             else:
                 state = node
-                machines = state.steps
+                if state.steps:
+                    stack.extend(state.steps)
                 if state.plain:
                     found.update(state.plain)
                 if state.conditional:
@@ -176,69 +218,55 @@ class RuleIndex:
                         hit = lookup(getter(first))
                     except KeyError:  # a group added after this match read the paths
                         continue
-                    if hit:
-                        kind = type(hit)
-                        if kind is tuple:  # a leaf: its rule ids
-                            found.update(hit)
-                        elif kind is Bucket:
-                            for target in hit:
-                                if type(target) is tuple:
-                                    found.update(target)
-                                else:
-                                    push(target)
-                        else:  # a state or a machine
-                            push(hit)
-                if several is not None:
-                    for group in state.groups:
-                        if group.pathset.isdisjoint(several) or not group.pathset <= values.keys():
-                            continue
-                        for _, key in combinations(group.paths, values, None):
-                            hit = group.table.get(key)
-                            if hit:
-                                out.append(hit)
-            for machine in machines:
-                here = get(machine.path)
-                if here is None:
-                    continue
-                for value in here:
-                    if type(value) is str:
-                        exact = machine.exact
-                        if exact is not None:
-                            hit = exact.get(value)
-                            if hit:
-                                out.append(hit)
-                        lengths = machine.prefix_lengths
-                        if lengths:
-                            table = machine.prefix_table
-                            size = len(value)
-                            for n in lengths:
-                                if n > size:
-                                    break
-                                hit = table.get(value[:n])  # type: ignore[union-attr]
-                                if hit:
-                                    out.append(hit)
-                        for handler, index in machine.string_ops:
-                            handler(index, value, out)
-                    elif type(value) is float:
-                        for handler, index in machine.number_ops:
-                            handler(index, value, out)
-                    else:
-                        for handler, index in machine.literal_ops:
-                            handler(index, value, out)
-            if out:
-                for hit in out:
+                    if hit is None:
+                        continue
                     kind = type(hit)
-                    if kind is tuple:
+                    if kind is int or kind is str:  # a leaf: its one rule id
+                        found.add(hit)
+                    elif kind is tuple:  # a leaf: its rule ids
                         found.update(hit)
                     elif kind is Bucket:
                         for target in hit:
-                            if type(target) is tuple:
+                            kind = type(target)
+                            if kind is int or kind is str:
+                                found.add(target)
+                            elif kind is tuple:
                                 found.update(target)
-                            elif target not in stack:
+                            else:
                                 push(target)
-                    elif hit not in stack:  # reached by two values or operators
+                    else:  # a state or a machine
                         push(hit)
-                out.clear()
+                if several is None:
+                    continue
+                for group in state.groups:
+                    if group.pathset.isdisjoint(several) or not group.pathset <= values.keys():
+                        continue
+                    for _, key in combinations(group.paths, values, None):
+                        hit = group.table.get(key)
+                        if hit is not None:
+                            out.append(hit)
+                if not out:
+                    continue
+            # What the machine (or the groups) reached; a target reached twice (by two
+            # values or operators) is visited once.
+            for hit in out:
+                kind = type(hit)
+                if kind is int or kind is str:
+                    found.add(hit)
+                elif kind is tuple:
+                    found.update(hit)
+                elif kind is Bucket:
+                    for target in hit:
+                        kind = type(target)
+                        if kind is int or kind is str:
+                            found.add(target)
+                        elif kind is tuple:
+                            found.update(target)
+                        elif target not in stack:
+                            push(target)
+                elif hit not in stack:
+                    push(hit)
+            out.clear()
         return found
 
     def _walk_arrays(self, fields: Fields) -> set[Hashable]:
@@ -253,7 +281,11 @@ class RuleIndex:
         def push(hits: Iterable[Any], joined: Membership) -> None:
             for hit in hits:
                 for target in items_of(hit):
-                    if type(target) is tuple:  # a leaf: its rule ids
+                    kind = type(target)
+                    if kind is int or kind is str:  # a leaf: its one rule id
+                        found.add(target)
+                        continue
+                    if kind is tuple:  # a leaf: its rule ids
                         found.update(target)
                         continue
                     key = (id(target), joined)
@@ -277,7 +309,7 @@ class RuleIndex:
                     if group.pathset <= values.keys():
                         for joined, key in combinations(group.paths, values, members, mem):
                             hit = group.table.get(key)
-                            if hit:
+                            if hit is not None:
                                 push((hit,), joined)
             for machine in machines:
                 here = values.get(machine.path)
@@ -289,21 +321,20 @@ class RuleIndex:
                         exact = machine.exact
                         if exact is not None:
                             hit = exact.get(value)
-                            if hit:
+                            if hit is not None:
                                 out.append(hit)
                         if machine.prefix_table is not None:
                             for n in machine.prefix_lengths:
                                 if n > len(value):
                                     break
                                 hit = machine.prefix_table.get(value[:n])
-                                if hit:
+                                if hit is not None:
                                     out.append(hit)
-                        for handler, index in machine.string_ops:
-                            handler(index, value, out)
+                        ops = machine.on_string
                     else:
-                        ops = machine.number_ops if type(value) is float else machine.literal_ops
-                        for handler, index in ops:
-                            handler(index, value, out)
+                        ops = machine.on_number if type(value) is float else machine.on_literal
+                    for k in range(0, len(ops), 2):
+                        ops[k](ops[k + 1], value, out)
                     if not out:
                         continue
                     step = merge(mem, where[i]) if where is not None else mem
