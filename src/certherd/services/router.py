@@ -179,12 +179,15 @@ def _invocation(
     target = routed.target
     state, payload, error = InvocationState.PENDING, "", None
     try:
-        payload = routed.compiled.render(
-            envelope,
-            rule_arn=rule.arn,
-            rule_name=rule.name,
-            ingestion_time=stored.event.ingested_at,
-        )
+        if routed.compiled.kind == "event":
+            payload = stored.envelope  # the whole event: the stored text is what is sent
+        else:
+            payload = routed.compiled.render(
+                envelope,
+                rule_arn=rule.arn,
+                rule_name=rule.name,
+                ingestion_time=stored.event.ingested_at,
+            )
     except (CertherdError, ValueError) as exc:
         state, error = InvocationState.FAILED, str(exc)
     return Invocation(
