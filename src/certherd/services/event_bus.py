@@ -41,7 +41,8 @@ from certherd.errors import (
     ValidationError,
 )
 from certherd.patterns import InvalidEventError, PatternError, compile_pattern
-from certherd.services.ports import OutboxRow, UnitOfWork, UnitOfWorkFactory
+from certherd.services.event_ports import OutboxRow
+from certherd.services.ports import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["EventBusService", "EventPage", "bus_not_found"]
 

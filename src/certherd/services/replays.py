@@ -32,7 +32,8 @@ from certherd.domain.replays import (
 )
 from certherd.errors import ConflictError, NotFoundError, ValidationError
 from certherd.services.archives import MAX_PAGE, check_limit, own_bus, page_after
-from certherd.services.ports import OutboxRow, UnitOfWork, UnitOfWorkFactory
+from certherd.services.event_ports import OutboxRow
+from certherd.services.ports import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["DEFAULT_BATCH", "ReplayPage", "ReplayService"]
 

@@ -28,7 +28,8 @@ from certherd.domain.events import DEFAULT_BUS
 from certherd.domain.invocations import Invocation
 from certherd.domain.retry import ErrorCode, Failure
 from certherd.errors import NotFoundError, ValidationError
-from certherd.services.ports import OutboxRow, UnitOfWork
+from certherd.services.event_ports import OutboxRow
+from certherd.services.ports import UnitOfWork
 from certherd.services.queues import QueueService
 
 __all__ = [

@@ -13,7 +13,7 @@ from certherd.adapters.db.driver_statement import DriverStatement
 from certherd.adapters.db.event_tables import events
 from certherd.adapters.db.integrity import conflict_on_duplicate
 from certherd.domain.events import Event, EventFilter, StoredEvent
-from certherd.services.ports import OutboxRow
+from certherd.services.event_ports import OutboxRow
 
 __all__ = ["SqlEventRepository", "event_values"]
 

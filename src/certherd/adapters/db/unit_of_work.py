@@ -26,20 +26,22 @@ from certherd.adapters.db.records_repo import (
 )
 from certherd.adapters.db.rules_repo import SqlRuleRepository
 from certherd.domain.clock import Clock, SystemClock
-from certherd.services.ports import (
-    AccountRepository,
+from certherd.services.event_ports import (
     ArchiveRepository,
-    AuthorityRepository,
     BusPolicyRepository,
-    CertificateRepository,
-    CrlRepository,
     EventRepository,
     InvocationRepository,
-    IssuedCertificateRepository,
     LedgerRepository,
     LifecycleRepository,
     QueueRepository,
     RuleRepository,
+)
+from certherd.services.ports import (
+    AccountRepository,
+    AuthorityRepository,
+    CertificateRepository,
+    CrlRepository,
+    IssuedCertificateRepository,
     SecretRepository,
     TokenRepository,
     UnitOfWorkFactory,
