@@ -106,7 +106,7 @@ def test_test_pattern_on_the_server(cli: Api) -> None:
         "events",
         "test-pattern",
         "--pattern",
-        '{"detail": {"Action": ["RENEWAL"]}}',
+        '{"detail": {"Action": ["ISSUANCE"]}}',
         "--event",
         event,
     )
