@@ -44,6 +44,8 @@ def free_port() -> int:
 def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment without any CERTHERD_* setting, plus ``extra``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("CERTHERD_")}
+    # Tables as wide as their contents, whatever terminal (or none) the tests run in.
+    env["COLUMNS"] = "250"
     env.update(extra)
     return env
 
