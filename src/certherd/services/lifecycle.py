@@ -138,10 +138,10 @@ class LifecycleEngine:
             if cert.id in renewed:
                 continue  # renewed this tick: what was due for the old version is moot
             if step.kind is StepKind.RENEWAL_ATTEMPT:
-                outcome = self._renew(uow, cert, step, now, report, authorities)
+                outcome, succeeded = self._renew(uow, cert, step, now, report, authorities)
                 if outcome is not None:
                     events.append(outcome)
-                if report_renewed(outcome):
+                if succeeded:
                     renewed.add(cert.id)
                 continue
             envelope = steps_of.step_envelope(
@@ -162,7 +162,8 @@ class LifecycleEngine:
         now: datetime,
         report: TickReport,
         authorities: dict[str, CertificateAuthority | None],
-    ) -> Event | None:
+    ) -> tuple[Event | None, bool]:
+        """Attempt the renewal of ``step``; its event (if it has one) and whether it renewed."""
         report.renewals_attempted += 1
         failure = steps_of.renewal_failure(
             cert, authority=self._authority(uow, cert, authorities), now=now
@@ -176,7 +177,7 @@ class LifecycleEngine:
             # The page was read without tags; the renewal stores the whole certificate.
             current = uow.certificates.get(cert.account, cert.id)
             if current is None:
-                return None
+                return None, False
             after = self._renewer.renew_in(uow, current, now)
             if after.renewal is None or after.renewal.status is not RenewalStatus.SUCCESS:
                 failure = (after.renewal.reason if after.renewal else None) or FailureReason.OTHER
@@ -185,9 +186,8 @@ class LifecycleEngine:
         outcome = steps_of.apply_renewal_outcome(
             step, after, failure=failure, now=now, region=self._region, new_id=self._new_id
         )
-        if outcome.envelope is None:
-            return None
-        return Event.from_envelope(outcome.envelope, now=now)
+        event = None if outcome.envelope is None else Event.from_envelope(outcome.envelope, now=now)
+        return event, failure is None
 
     def _authority(
         self, uow: UnitOfWork, cert: Certificate, seen: dict[str, CertificateAuthority | None]
@@ -279,8 +279,3 @@ class LifecycleEngine:
             config = uow.accounts.get(account) or AccountConfig(account=account)
             configs[account] = config
         return config
-
-
-def report_renewed(event: Event | None) -> bool:
-    """Whether a renewal attempt's event says it renewed (Available, Action RENEWAL)."""
-    return event is not None and event.detail.get("Action") == "RENEWAL"
