@@ -34,6 +34,10 @@ CERTHERD_TICK_SECONDS    tick_seconds                300 (lifecycle tick, 10 to 
 CERTHERD_CA_EXPIRY_DAYS  ca_expiry_days              90 (days of CA expiry warnings)
 CERTHERD_DELIVERY_LEASE_SECONDS delivery_lease_seconds 60 (a crashed worker's deliveries
                                                      are retried after this)
+CERTHERD_EMAIL_TEMPLATES_DIR email_templates_dir     unset: mail templates of the package
+                                                     (files here override them by name)
+CERTHERD_HTTP_CA_BUNDLE  http_ca_bundle              unset: the system's CAs (PEM file of
+                                                     extra CAs https subscribers may use)
 ======================== =========================== ======================================
 
 Nothing here touches the file system beyond reading the TOML file; creating the data
@@ -97,6 +101,10 @@ class Settings:
     #: How long a worker holds the invocations it claimed; what a worker that died had
     #: claimed is delivered again after this.
     delivery_lease_seconds: int = 60
+    #: A directory of mail templates that take precedence over the package's, by name.
+    email_templates_dir: Path | None = None
+    #: A PEM file of CA certificates trusted for https subscribers, besides the system's.
+    http_ca_bundle: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -171,6 +179,8 @@ def load_settings(
         tick_seconds=values.get("tick_seconds", 300),
         ca_expiry_days=values.get("ca_expiry_days", 90),
         delivery_lease_seconds=values.get("delivery_lease_seconds", 60),
+        email_templates_dir=values.get("email_templates_dir"),
+        http_ca_bundle=values.get("http_ca_bundle"),
     )
 
 
@@ -318,6 +328,8 @@ _FIELDS: Final[Mapping[str, Callable[[object], object]]] = {
     "tick_seconds": _int_between(10, 86400),
     "ca_expiry_days": _int_between(1, 3650),
     "delivery_lease_seconds": _int_between(5, 3600),
+    "email_templates_dir": _path,
+    "http_ca_bundle": _path,
 }
 
 
