@@ -16,13 +16,13 @@ but lets no account in until organizations exist.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 from certherd.domain.arns import parse_arn
+from certherd.domain.resource_policy import Decision, PolicyRequest, evaluate
 from certherd.errors import ConflictError, LimitExceededError, NotFoundError, ValidationError
 
 __all__ = [
@@ -41,7 +41,6 @@ POLICY_VERSION: Final = "2012-10-17"
 _STATEMENT_ID: Final = re.compile(r"[a-zA-Z0-9\-_]{1,64}")
 _ACTION: Final = re.compile(r"events:[a-zA-Z]+")
 _ACCOUNT: Final = re.compile(r"[0-9]{12}")
-_ROOT: Final = re.compile(r"arn:[\w-]+:iam::([0-9]{12}):root")
 _EFFECTS: Final = ("Allow", "Deny")
 _UNSUPPORTED: Final = ("NotPrincipal", "NotAction", "NotResource")
 #: The condition PutPermission's Condition parameter may state (AWS's only one).
@@ -223,74 +222,6 @@ def remove_statement(policy: str | None, statement_id: str) -> str | None:
 # -- the decision -----------------------------------------------------------------------------
 
 
-def _as_list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _principal_matches(principal: object, account: str) -> bool:
-    if principal == "*":
-        return True
-    if not isinstance(principal, Mapping):
-        return False
-    for item in _as_list(principal.get("AWS")):
-        if item == "*" or item == account:
-            return True
-        root = _ROOT.fullmatch(item) if isinstance(item, str) else None
-        if root is not None and root.group(1) == account:
-            return True
-    return False
-
-
-def _glob(pattern: str, value: str, *, fold: bool = False) -> bool:
-    if fold:
-        pattern, value = pattern.lower(), value.lower()
-    # IAM wildcards are * and ?; brackets mean nothing, so they are escaped for fnmatch.
-    return fnmatch.fnmatchcase(value, pattern.replace("[", "[[]"))
-
-
-def _condition_holds(operator: str, key: str, expected: object, context: dict[str, str]) -> bool:
-    base = operator.removesuffix("IfExists")
-    negated = "Not" in base
-    present = key in context
-    if not present:
-        # IAM: a key absent from the request matches no positive operator, every negated
-        # one, and any ...IfExists operator.
-        return negated or base != operator
-    value = context[key]
-    wanted = [str(v) for v in _as_list(expected)]
-    kind = base.replace("Not", "", 1) if negated else base
-    if kind == "StringEquals":
-        hit = value in wanted
-    elif kind == "StringEqualsIgnoreCase":
-        hit = value.lower() in {w.lower() for w in wanted}
-    elif kind == "StringLike":
-        hit = any(_glob(w, value) for w in wanted)
-    else:
-        return False  # an operator certherd does not evaluate grants and denies nothing
-    return not hit if negated else hit
-
-
-def _conditions_hold(condition: object, context: dict[str, str]) -> bool:
-    if condition is None:
-        return True
-    if not isinstance(condition, Mapping):
-        return False
-    return all(
-        isinstance(pairs, Mapping)
-        and all(_condition_holds(str(op), str(k), v, context) for k, v in pairs.items())
-        for op, pairs in condition.items()
-    )
-
-
-def _applicable(policy: str) -> Iterator[Mapping[str, Any]]:
-    try:
-        document = json.loads(policy)
-    except ValueError:
-        return
-    if isinstance(document, Mapping):
-        yield from (s for s in _statements(document) if isinstance(s, Mapping))
-
-
 def bus_policy_allows(
     policy: str | None, *, principal_account: str, action: str, bus_arn: str
 ) -> bool:
@@ -299,7 +230,8 @@ def bus_policy_allows(
     its Principal names the account (or ``*``), its Action and Resource match (``*`` and
     ``?`` wildcards; actions ignore case) and its Condition holds (keys known:
     ``aws:PrincipalAccount``); an applicable Deny refuses, else an applicable Allow grants,
-    else the answer is no. Never raises: a policy that cannot be read grants nothing."""
+    else the answer is no (:func:`certherd.domain.resource_policy.evaluate`). Never
+    raises: a policy that cannot be read grants nothing."""
     try:
         owner = parse_arn(bus_arn, field="Resource").account
     except ValidationError:
@@ -308,24 +240,10 @@ def bus_policy_allows(
         return True
     if not policy:
         return False
-    context = {"aws:PrincipalAccount": principal_account}
-    allowed = False
-    for statement in _applicable(policy):
-        if not (
-            _principal_matches(statement.get("Principal"), principal_account)
-            and any(
-                isinstance(a, str) and _glob(a, action, fold=True)
-                for a in _as_list(statement.get("Action"))
-            )
-            and any(
-                isinstance(r, str) and _glob(r, bus_arn)
-                for r in _as_list(statement.get("Resource"))
-            )
-            and _conditions_hold(statement.get("Condition"), context)
-        ):
-            continue
-        if statement.get("Effect") == "Deny":
-            return False
-        if statement.get("Effect") == "Allow":
-            allowed = True
-    return allowed
+    request = PolicyRequest(
+        action=action,
+        resource=bus_arn,
+        principal_account=principal_account,
+        context={"aws:PrincipalAccount": principal_account},
+    )
+    return evaluate(policy, request) is Decision.ALLOW
