@@ -1,0 +1,238 @@
+"""The HTTP channel against real local HTTP and HTTPS servers."""
+
+from __future__ import annotations
+
+import base64
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from channel_servers import (
+    Receiver,
+    Reply,
+    TlsFiles,
+    free_port,
+    running_receiver,
+    write_tls_files,
+)
+
+from certherd.adapters.channels.http import BODY_EXCERPT_CHARS, HttpxSender
+from certherd.errors import ConfigurationError
+from certherd.services.channel_ports import ChannelError, HttpRequest
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> TlsFiles:
+    return write_tls_files(tmp_path)
+
+
+@pytest.fixture
+def https_receiver(tls_files: TlsFiles) -> Iterator[Receiver]:
+    with running_receiver(tls_files.server_context()) as running:
+        yield running
+
+
+@pytest.fixture
+def sender() -> Iterator[HttpxSender]:
+    plain = HttpxSender()
+    yield plain
+    plain.close()
+
+
+def request(
+    url: str, body: bytes = b'{"hello": "world"}', timeout_seconds: float = 5.0
+) -> HttpRequest:
+    headers = {"Content-Type": "text/plain; charset=UTF-8", "X-Amz-Sns-Message-Type": "x"}
+    return HttpRequest(url=url, body=body, headers=headers, timeout_seconds=timeout_seconds)
+
+
+def test_posts_the_body_and_headers_and_returns_the_answer(
+    receiver: Receiver, sender: HttpxSender
+) -> None:
+    receiver.reply = Reply(status=200, body=b"thanks")
+
+    response = sender.send(request(receiver.url("/hook?source=certherd")))
+
+    assert response.status_code == 200
+    assert response.body_excerpt == "thanks"
+    assert response.latency_ms > 0
+    got = receiver.next_request()
+    assert (got.method, got.path, got.body) == (
+        "POST",
+        "/hook?source=certherd",
+        b'{"hello": "world"}',
+    )
+    assert got.headers["Content-Type"] == "text/plain; charset=UTF-8"
+    assert got.headers["X-Amz-Sns-Message-Type"] == "x"
+
+
+@pytest.mark.parametrize("status", [201, 204, 400, 404, 500, 503])
+def test_any_status_is_passed_through(status: int, receiver: Receiver, sender: HttpxSender) -> None:
+    receiver.reply = Reply(status=status, body=b"" if status == 204 else b"answer")
+
+    assert sender.send(request(receiver.url())).status_code == status
+
+
+def test_redirects_are_returned_not_followed(receiver: Receiver, sender: HttpxSender) -> None:
+    receiver.reply = Reply(status=302, headers={"Location": receiver.url("/elsewhere")})
+
+    response = sender.send(request(receiver.url("/hook")))
+
+    assert response.status_code == 302
+    assert [got.path for got in receiver.requests_so_far()] == ["/hook"]
+
+
+def test_only_the_start_of_a_long_body_is_kept(receiver: Receiver, sender: HttpxSender) -> None:
+    receiver.reply = Reply(body="é".encode() * 100_000)
+
+    response = sender.send(request(receiver.url()))
+
+    assert response.body_excerpt == "é" * BODY_EXCERPT_CHARS
+
+
+def test_userinfo_of_the_url_is_sent_as_basic_authentication(
+    receiver: Receiver, sender: HttpxSender
+) -> None:
+    url = f"http://alice:s3cret@127.0.0.1:{receiver.port}/hook"
+
+    sender.send(request(url))
+
+    expected = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    assert receiver.next_request().headers["Authorization"] == expected
+
+
+def test_connection_refused_is_retryable_and_shows_no_secret(sender: HttpxSender) -> None:
+    port = free_port()
+    url = f"http://alice:hunter2@127.0.0.1:{port}/hook?token=tok-123#frag"
+
+    with pytest.raises(ChannelError) as caught:
+        sender.send(request(url))
+
+    error = caught.value
+    assert error.retryable
+    assert error.status_code is None
+    assert f"http://127.0.0.1:{port}/hook" in error.message
+    assert "could not connect" in error.message
+    for secret in ("alice", "hunter2", "tok-123", "frag"):
+        assert secret not in error.message
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_retryable_timeout(
+    receiver: Receiver, sender: HttpxSender
+) -> None:
+    receiver.stall()
+
+    with pytest.raises(ChannelError) as caught:
+        sender.send(request(receiver.url(), timeout_seconds=0.3))
+
+    assert caught.value.retryable
+    assert "timed out" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://127.0.0.1/file", "file:///etc/passwd", "http://", "not a url", "http://[::1/x"],
+)
+def test_unusable_urls_are_not_retryable(url: str, sender: HttpxSender) -> None:
+    with pytest.raises(ChannelError) as caught:
+        sender.send(request(url))
+
+    assert not caught.value.retryable
+
+
+def test_https_with_a_certificate_of_a_ca_in_the_bundle(
+    https_receiver: Receiver, tls_files: TlsFiles
+) -> None:
+    trusting = HttpxSender(ca_bundle=tls_files.ca_bundle)
+    try:
+        response = trusting.send(request(https_receiver.url("/secure")))
+    finally:
+        trusting.close()
+
+    assert response.status_code == 200
+    assert https_receiver.next_request().path == "/secure"
+
+
+def test_https_with_an_untrusted_certificate_is_a_retryable_tls_failure(
+    https_receiver: Receiver, sender: HttpxSender
+) -> None:
+    with pytest.raises(ChannelError) as caught:
+        sender.send(request(https_receiver.url()))
+
+    assert caught.value.retryable
+    assert "TLS" in caught.value.message
+    assert "certificate" in caught.value.message
+    assert https_receiver.requests_so_far() == []
+
+
+def test_plain_http_to_an_https_server_fails_retryably(
+    https_receiver: Receiver, sender: HttpxSender
+) -> None:
+    with pytest.raises(ChannelError) as caught:
+        sender.send(request(f"http://127.0.0.1:{https_receiver.port}/hook", timeout_seconds=2))
+
+    assert caught.value.retryable
+
+
+def test_a_ca_bundle_that_is_not_pem_is_a_configuration_error(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("not a certificate")
+
+    with pytest.raises(ConfigurationError) as caught:
+        HttpxSender(ca_bundle=bundle)
+
+    assert caught.value.field == "http_ca_bundle"
+
+
+def test_one_sender_serves_many_threads(receiver: Receiver) -> None:
+    shared = HttpxSender(max_connections=4)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(
+                pool.map(
+                    lambda n: shared.send(request(receiver.url(f"/hook/{n}"))).status_code,
+                    range(40),
+                )
+            )
+    finally:
+        shared.close()
+
+    assert statuses == [200] * 40
+    assert sorted(got.path for got in receiver.requests_so_far()) == sorted(
+        f"/hook/{n}" for n in range(40)
+    )
+
+
+def test_requests_beyond_the_limit_wait_for_a_free_slot_within_their_timeout(
+    receiver: Receiver,
+) -> None:
+    receiver.stall()
+    narrow = HttpxSender(max_connections=1)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(narrow.send, request(receiver.url("/first"), timeout_seconds=5))
+            assert receiver.next_request().path == "/first"
+
+            with pytest.raises(ChannelError) as caught:
+                narrow.send(request(receiver.url("/second"), timeout_seconds=0.2))
+
+            receiver.released.set()
+            with pytest.raises(ChannelError):
+                first.result()
+    finally:
+        narrow.close()
+
+    assert caught.value.retryable
+    assert "free connection" in caught.value.message
+    assert receiver.requests_so_far() == []
