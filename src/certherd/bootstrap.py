@@ -10,6 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from certherd.adapters.channels.apprise import AppriseNotifier
+from certherd.adapters.channels.command import SubprocessRunner
+from certherd.adapters.channels.email_render import JinjaMailRenderer
+from certherd.adapters.channels.http import HttpxSender
+from certherd.adapters.channels.smtp import SmtpMailRelay
 from certherd.adapters.db.engine import create_engine
 from certherd.adapters.db.migrate import upgrade
 from certherd.adapters.db.unit_of_work import sql_unit_of_work_factory
@@ -32,15 +37,24 @@ from certherd.services.event_bus import EventBusService
 from certherd.services.issuing import IssuingService
 from certherd.services.keys import rewrap_all
 from certherd.services.lifecycle import LifecycleEngine
+from certherd.services.mail import MailService
+from certherd.services.notification_signing import NotificationSigner
 from certherd.services.ports import UnitOfWorkFactory
+from certherd.services.publishing import FilterCache, Publisher
 from certherd.services.queues import QueueService
 from certherd.services.replays import ReplayService
 from certherd.services.router import Router
 from certherd.services.rules import RuleService
 from certherd.services.signer import Signer
+from certherd.services.subscriptions import SnsLinks, SubscriptionService
 from certherd.services.targets import TargetRegistry
 from certherd.services.time_travel import Forecaster, Simulation
 from certherd.services.tokens import TokenService
+from certherd.services.topic_channels import TopicChannels
+from certherd.services.topic_deliveries import DeliveryRecords
+from certherd.services.topic_delivery import TopicDeliveryWorker
+from certherd.services.topic_target import TopicTarget
+from certherd.services.topics import TopicService
 
 
 @dataclass(frozen=True)
@@ -69,8 +83,19 @@ class Container:
     archives: ArchiveService
     replays: ReplayService
     bus_permissions: BusPermissionService
+    topics: TopicService
+    publisher: Publisher
+    subscriptions: SubscriptionService
+    mail: MailService
+    links: SnsLinks
+    notification_signer: NotificationSigner
+    topic_delivery: TopicDeliveryWorker
+    deliveries: DeliveryRecords
+    http: HttpxSender
 
     def close(self) -> None:
+        self.topic_delivery.close()
+        self.http.close()
         self.engine.dispose()
 
 
@@ -123,9 +148,51 @@ def _assemble(
     queues = QueueService(
         uow=uow, read_uow=read_uow, clock=clock, arns=arns, public_url=settings.public_url
     )
+    links = SnsLinks(settings.public_url)
+    filters = FilterCache()
+    topics = TopicService(uow=uow, clock=clock, arns=arns)
+    publisher = Publisher(uow=uow, clock=clock, topics=topics, secrets=keystore, filters=filters)
+    apprise = AppriseNotifier()
+    subscriptions = SubscriptionService(
+        uow=uow,
+        clock=clock,
+        arns=arns,
+        topics=topics,
+        secrets=keystore,
+        filters=filters,
+        apprise=apprise,
+    )
+    mail = MailService(
+        uow=uow,
+        clock=clock,
+        secrets=keystore,
+        relay_factory=lambda config, password: SmtpMailRelay(config, password),
+    )
+    notification_signer = NotificationSigner(uow=uow, clock=clock, secrets=keystore, links=links)
+    http = HttpxSender(ca_bundle=settings.http_ca_bundle)
+    topic_delivery = TopicDeliveryWorker(
+        uow=uow,
+        channels=TopicChannels(
+            uow=uow,
+            links=links,
+            signer=notification_signer,
+            http=http,
+            apprise=apprise,
+            commands=SubprocessRunner(),
+            mail=mail,
+            renderer=JinjaMailRenderer(settings.email_templates_dir),
+            queues=queues,
+        ),
+        subscriptions=subscriptions,
+        queues=queues,
+        secrets=keystore,
+        lease_seconds=settings.delivery_lease_seconds,
+    )
     delivery = Delivery(
         uow=uow,
-        targets=TargetRegistry.standard(queues=queues, arns=arns),
+        targets=TargetRegistry.standard(queues=queues, arns=arns).with_kind(
+            "sns", TopicTarget(publisher=publisher)
+        ),
         queues=queues,
         arns=arns,
         read_uow=read_uow,
@@ -168,11 +235,21 @@ def _assemble(
                 lambda at: replays.advance(at),
                 lambda at: router.route_batch(at),
                 lambda at: delivery.deliver_due(at),
+                lambda at: topic_delivery.deliver_due(at),
             ],
         ),
         archives=ArchiveService(uow=uow, read_uow=read_uow, clock=clock, arns=arns),
         replays=replays,
         bus_permissions=BusPermissionService(uow=uow, clock=clock, arns=arns),
+        topics=topics,
+        publisher=publisher,
+        subscriptions=subscriptions,
+        mail=mail,
+        links=links,
+        notification_signer=notification_signer,
+        topic_delivery=topic_delivery,
+        deliveries=DeliveryRecords(uow=uow, clock=clock),
+        http=http,
     )
 
 

@@ -83,6 +83,27 @@ class ArnFactory:
         self._check_home(parsed, arn, field)
         return parsed.account, parsed.resource
 
+    def topic(self, account: str, name: str) -> str:
+        """A notification topic's ARN: ``arn:<partition>:sns:<region>:<account>:<name>``."""
+        return f"arn:{self.partition}:sns:{self.region}:{account}:{name}"
+
+    def topic_name(self, arn: str, *, field: str = "TopicArn") -> tuple[str, str]:
+        """Return ``(account, name)`` of a topic ARN of this deployment."""
+        parsed = parse_arn(arn, field=field, service="sns")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", parsed.resource):
+            raise ValidationError(f"{arn!r} is not a topic ARN", field=field)
+        self._check_home(parsed, arn, field)
+        return parsed.account, parsed.resource
+
+    def subscription_ref(self, arn: str, *, field: str = "SubscriptionArn") -> tuple[str, str]:
+        """Return ``(topic ARN, subscription id)`` of a subscription ARN
+        (``<topic ARN>:<id>``) of this deployment."""
+        topic_arn, _, subscription_id = arn.rpartition(":")
+        if not re.fullmatch(r"[0-9a-f-]{36}", subscription_id):
+            raise ValidationError(f"{arn!r} is not a subscription ARN", field=field)
+        self.topic_name(topic_arn, field=field)
+        return topic_arn, subscription_id
+
     def issued_certificate(self, authority_arn: str, serial_hex: str) -> str:
         """ARN AWS Private CA gives a certificate issued directly by IssueCertificate."""
         return f"{authority_arn}/certificate/{serial_hex}"

@@ -120,8 +120,9 @@ EVENT_POLL_SECONDS = 0.05
 
 
 def build_worker(container: Container) -> Worker:
-    """The worker of one certherd process: routing, delivery, lifecycle ticks, replays, and
-    the retention of queue messages and archived events.
+    """The worker of one certherd process: routing, delivery to rule targets and to topic
+    subscribers, lifecycle ticks, replays, and the retention of queue messages, archived
+    events and expired subscriptions.
 
     Routing and delivery poll every 50 ms when idle (a PutEvents call reaches its targets'
     queues in about that); the lifecycle ticks every ``settings.tick_seconds`` (each tick does only
@@ -133,6 +134,9 @@ def build_worker(container: Container) -> Worker:
     def deliver() -> int:
         return container.delivery.deliver_due(clock.now())
 
+    def notify() -> int:
+        return container.topic_delivery.deliver_due(clock.now())
+
     def tick() -> int:
         container.lifecycle.tick()
         return 0  # one tick per interval: a second one at once would find nothing to do
@@ -143,6 +147,7 @@ def build_worker(container: Container) -> Worker:
     def sweep() -> int:
         container.queues.sweep_expired()
         container.archives.sweep(clock.now())
+        container.subscriptions.purge_expired()
         return 0
 
     prepared = False
@@ -158,6 +163,7 @@ def build_worker(container: Container) -> Worker:
         [
             Job("router", route, EVENT_POLL_SECONDS),
             Job("delivery", deliver, EVENT_POLL_SECONDS),
+            Job("notifications", notify, EVENT_POLL_SECONDS),
             Job("lifecycle", tick, float(container.settings.tick_seconds)),
             Job("replays", replay, 1.0),
             Job("retention", sweep, 60.0),

@@ -143,6 +143,13 @@ class AppriseSender(Protocol):
         """Send one notification to the Apprise URL ``url``. Raises ChannelError (an URL
         Apprise does not understand is not retryable; a failed send is)."""
 
+    def check(self, url: str) -> str:
+        """``url`` if Apprise has a service for it; raises ValidationError (field
+        ``Endpoint``) otherwise."""
+
+    def mask(self, url: str) -> str:
+        """``url`` with its credentials and tokens hidden, fit to show and store."""
+
 
 # -- commands --------------------------------------------------------------------------------
 

@@ -53,4 +53,12 @@ def rewrap_all(uow: UnitOfWork, box: SecretBox) -> int:
         if blob is not None and box.needs_rewrap(blob):
             uow.secrets.replace(secret_id, box.rewrap(blob))
             count += 1
-    return count
+    # Sealed values kept in their own rows (collected first: they are replaced as we go).
+    stale = [
+        (reference, key, blob)
+        for reference, key, blob in uow.sealed.blobs()
+        if box.needs_rewrap(blob)
+    ]
+    for reference, key, blob in stale:
+        uow.sealed.replace(reference, key, box.rewrap(blob))
+    return count + len(stale)

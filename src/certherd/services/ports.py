@@ -27,6 +27,16 @@ from certherd.services.event_ports import (
     QueueRepository,
     RuleRepository,
 )
+from certherd.services.topic_ports import (
+    MailboxRepository,
+    MailRelayRepository,
+    SealedColumnRepository,
+    SigningKeyRepository,
+    SubscriptionRepository,
+    TopicDeliveryRepository,
+    TopicMessageRepository,
+    TopicRepository,
+)
 
 
 class SecretBox(Protocol):
@@ -189,6 +199,14 @@ class UnitOfWork(Protocol):
     queues: QueueRepository
     archives: ArchiveRepository
     bus_policies: BusPolicyRepository
+    topics: TopicRepository
+    subscriptions: SubscriptionRepository
+    topic_messages: TopicMessageRepository
+    topic_deliveries: TopicDeliveryRepository
+    mail_relay: MailRelayRepository
+    mailbox: MailboxRepository
+    signing_keys: SigningKeyRepository
+    sealed: SealedColumnRepository
 
     def __enter__(self) -> Self: ...
 

@@ -12,8 +12,15 @@ from certherd.adapters.db import archive_tables as _archive_tables
 from certherd.adapters.db import event_tables as _event_tables
 from certherd.adapters.db import lifecycle_tables as _lifecycle_tables
 from certherd.adapters.db import queue_tables as _queue_tables
+from certherd.adapters.db import topic_tables as _topic_tables
 from certherd.adapters.db.tables import metadata
 
 __all__ = ["metadata"]
 
-_TABLE_MODULES = (_lifecycle_tables, _event_tables, _queue_tables, _archive_tables)
+_TABLE_MODULES = (
+    _lifecycle_tables,
+    _event_tables,
+    _queue_tables,
+    _archive_tables,
+    _topic_tables,
+)

@@ -16,6 +16,11 @@ from certherd.adapters.db.events_repo import SqlEventRepository
 from certherd.adapters.db.invocations_repo import SqlInvocationRepository
 from certherd.adapters.db.ledger_repo import SqlLedgerRepository
 from certherd.adapters.db.lifecycle_repo import SqlLifecycleRepository
+from certherd.adapters.db.mail_repo import (
+    SqlMailboxRepository,
+    SqlMailRelayRepository,
+    SqlSigningKeyRepository,
+)
 from certherd.adapters.db.queues_repo import SqlQueueRepository
 from certherd.adapters.db.records_repo import (
     SqlAccountRepository,
@@ -25,6 +30,12 @@ from certherd.adapters.db.records_repo import (
     SqlTokenRepository,
 )
 from certherd.adapters.db.rules_repo import SqlRuleRepository
+from certherd.adapters.db.sealed_repo import SqlSealedColumnRepository
+from certherd.adapters.db.topic_deliveries_repo import (
+    SqlTopicDeliveryRepository,
+    SqlTopicMessageRepository,
+)
+from certherd.adapters.db.topics_repo import SqlSubscriptionRepository, SqlTopicRepository
 from certherd.domain.clock import Clock, SystemClock
 from certherd.services.event_ports import (
     ArchiveRepository,
@@ -45,6 +56,16 @@ from certherd.services.ports import (
     SecretRepository,
     TokenRepository,
     UnitOfWorkFactory,
+)
+from certherd.services.topic_ports import (
+    MailboxRepository,
+    MailRelayRepository,
+    SealedColumnRepository,
+    SigningKeyRepository,
+    SubscriptionRepository,
+    TopicDeliveryRepository,
+    TopicMessageRepository,
+    TopicRepository,
 )
 
 __all__ = ["SqlUnitOfWork", "sql_unit_of_work_factory"]
@@ -79,6 +100,14 @@ class SqlUnitOfWork:
     queues: QueueRepository
     archives: ArchiveRepository
     bus_policies: BusPolicyRepository
+    topics: TopicRepository
+    subscriptions: SubscriptionRepository
+    topic_messages: TopicMessageRepository
+    topic_deliveries: TopicDeliveryRepository
+    mail_relay: MailRelayRepository
+    mailbox: MailboxRepository
+    signing_keys: SigningKeyRepository
+    sealed: SealedColumnRepository
 
     def __init__(
         self, engine: sa.Engine, *, clock: Clock | None = None, read_only: bool = False
@@ -124,6 +153,14 @@ class SqlUnitOfWork:
         self.queues = SqlQueueRepository(connection)
         self.archives = SqlArchiveRepository(connection)
         self.bus_policies = SqlBusPolicyRepository(connection)
+        self.topics = SqlTopicRepository(connection)
+        self.subscriptions = SqlSubscriptionRepository(connection)
+        self.topic_messages = SqlTopicMessageRepository(connection)
+        self.topic_deliveries = SqlTopicDeliveryRepository(connection)
+        self.mail_relay = SqlMailRelayRepository(connection)
+        self.mailbox = SqlMailboxRepository(connection)
+        self.signing_keys = SqlSigningKeyRepository(connection)
+        self.sealed = SqlSealedColumnRepository(connection)
         return self
 
     def __exit__(

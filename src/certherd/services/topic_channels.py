@@ -1,0 +1,395 @@
+"""How one delivery reaches its subscriber, protocol by protocol: what is sent (SNS's JSON
+envelope, the raw message, a readable mail, the Lambda event) and through which channel.
+
+:meth:`TopicChannels.send` makes one attempt and reports it as an :class:`AttemptResult`;
+it never raises for a failed delivery. An http(s) endpoint succeeds with a 2xx answer;
+429 and 5xx answers, and no answer, are worth retrying; other answers are not.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, TypeVar
+
+from certherd.domain.delivery_policy import EffectiveDeliveryPolicy
+from certherd.domain.queue_messages import MessageAttributeValue
+from certherd.domain.sns_envelopes import (
+    function_event,
+    http_headers,
+    notification_document,
+    subscription_confirmation_document,
+    unsubscribe_confirmation_document,
+)
+from certherd.domain.sns_messages import resolve_message_structure, sns_timestamp
+from certherd.domain.subscriptions import Subscription, SubscriptionProtocol
+from certherd.domain.topic_deliveries import MAX_ERROR, DeliveryKind, TopicDelivery, TopicMessage
+from certherd.domain.topics import Topic
+from certherd.errors import CertherdError
+from certherd.services.channel_ports import (
+    AppriseSender,
+    ChannelError,
+    CommandRunner,
+    HttpRequest,
+    HttpSender,
+    MailContent,
+    MailMessage,
+    MailRenderer,
+    RenderInput,
+)
+from certherd.services.mail import MailService, mail_content
+from certherd.services.notification_signing import NotificationSigner
+from certherd.services.ports import UnitOfWorkFactory
+from certherd.services.queues import QueueService
+from certherd.services.subscriptions import SnsLinks
+
+__all__ = ["AttemptResult", "DeliveryJob", "TopicChannels"]
+
+#: How long a function (a command) may run before it is killed.
+FUNCTION_TIMEOUT_SECONDS: Final = 30.0
+#: How long an http(s) endpoint has to answer.
+HTTP_TIMEOUT_SECONDS: Final = 10.0
+_NOTIFICATION_SUBJECT: Final = "AWS Notification Message"
+_CONFIRMATION_SUBJECT: Final = "AWS Notification - Subscription Confirmation"
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """A delivery with everything needed to make it: the published message (opened), the
+    subscriber's real endpoint and, for confirmations, the token."""
+
+    delivery: TopicDelivery
+    subscription: Subscription
+    topic: Topic
+    policy: EffectiveDeliveryPolicy
+    endpoint: str
+    message: TopicMessage | None = None
+    body: str | None = None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    succeeded: bool
+    latency_ms: float
+    status_code: int | None = None
+    error: str | None = None
+    retryable: bool = True
+
+
+class _Signatures:
+    """Signatures by string to sign: the subscriptions of one message share theirs."""
+
+    def __init__(self, sign: Callable[[bytes, str], str]) -> None:
+        self._sign = sign
+        self._done: dict[tuple[bytes, str], str] = {}
+        self._lock = threading.Lock()
+
+    def signer(self, version: str) -> Callable[[bytes], str]:
+        def sign(data: bytes) -> str:
+            key = (data, version)
+            with self._lock:
+                found = self._done.get(key)
+            if found is None:
+                found = self._sign(data, version)
+                with self._lock:
+                    self._done[key] = found
+            return found
+
+        return sign
+
+
+class TopicChannels:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        links: SnsLinks,
+        signer: NotificationSigner,
+        http: HttpSender,
+        apprise: AppriseSender,
+        commands: CommandRunner,
+        mail: MailService,
+        renderer: MailRenderer,
+        queues: QueueService,
+    ) -> None:
+        self._uow = uow
+        self._links = links
+        self._signer = signer
+        self._http = http
+        self._apprise = apprise
+        self._commands = commands
+        self._mail = mail
+        self._renderer = renderer
+        self._queues = queues
+        self._signatures = _Signatures(lambda data, version: signer.current().sign(data, version))
+
+    def new_batch(self) -> None:
+        """Forget the signatures of the previous batch."""
+        key = self._signer.current()
+        self._signatures = _Signatures(key.sign)
+
+    # -- one attempt --------------------------------------------------------------------------
+
+    def send(self, job: DeliveryJob, now: datetime) -> AttemptResult:
+        started = time.perf_counter()
+        try:
+            status = self._dispatch(job, now)
+        except ChannelError as exc:
+            return AttemptResult(
+                False,
+                exc.latency_ms if exc.latency_ms is not None else _since(started),
+                exc.status_code,
+                exc.message[:MAX_ERROR],
+                exc.retryable,
+            )
+        except CertherdError as exc:
+            return AttemptResult(False, _since(started), None, str(exc)[:MAX_ERROR], False)
+        return AttemptResult(True, _since(started), status)
+
+    def _dispatch(self, job: DeliveryJob, now: datetime) -> int | None:
+        protocol = job.subscription.protocol
+        if protocol.is_http:
+            return self._send_http(job)
+        if protocol is SubscriptionProtocol.SQS:
+            self._send_queue(job, now)
+        elif protocol is SubscriptionProtocol.FUNCTION:
+            self._run_function(job)
+        elif protocol is SubscriptionProtocol.APPRISE:
+            content = self._readable(job)
+            self._apprise.notify(job.endpoint, title=content.subject, body=content.text)
+        else:
+            self._send_mail(job)
+        return None
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def text_for(self, job: DeliveryJob) -> str:
+        """The message text this subscriber receives (MessageStructure applied)."""
+        message = job.message
+        if message is None or job.body is None:
+            return ""
+        return resolve_message_structure(job.body, message.structure).for_protocol(
+            job.subscription.protocol.value
+        )
+
+    def document(self, job: DeliveryJob) -> dict[str, object]:
+        """The JSON envelope of the delivery, signed."""
+        topic = job.topic
+        version = topic.settings.signature_version
+        key = self._signer.current()
+        sign = self._signatures.signer(version)
+        delivery = job.delivery
+        if delivery.kind is DeliveryKind.NOTIFICATION:
+            message = _required(job.message)
+            return notification_document(
+                message_id=delivery.message_id,
+                topic_arn=topic.arn,
+                subject=message.subject,
+                message=self.text_for(job),
+                timestamp=message.published_at,
+                signature_version=version,
+                signing_cert_url=key.certificate_url,
+                unsubscribe_url=self._links.unsubscribe(job.subscription.arn),
+                message_attributes=message.attributes,
+                sign=sign,
+            )
+        token = _required(job.token)
+        if delivery.kind is DeliveryKind.SUBSCRIPTION_CONFIRMATION:
+            return subscription_confirmation_document(
+                message_id=delivery.message_id,
+                topic_arn=topic.arn,
+                token=token,
+                subscribe_url=self._links.confirm(topic.arn, token),
+                timestamp=delivery.created_at,
+                signature_version=version,
+                signing_cert_url=key.certificate_url,
+                sign=sign,
+            )
+        return unsubscribe_confirmation_document(
+            message_id=delivery.message_id,
+            topic_arn=topic.arn,
+            subscription_arn=job.subscription.arn,
+            token=token,
+            subscribe_url=self._links.confirm(topic.arn, token),
+            timestamp=delivery.created_at,
+            signature_version=version,
+            signing_cert_url=key.certificate_url,
+            sign=sign,
+        )
+
+    def dead_letter_body(self, job: DeliveryJob) -> str:
+        """What goes to the subscription's dead-letter queue: the message as a queue
+        subscriber would have received it."""
+        if job.subscription.settings.raw_message_delivery:
+            return self.text_for(job)
+        return json.dumps(self.document(job))
+
+    # -- channels ------------------------------------------------------------------------------
+
+    def _send_http(self, job: DeliveryJob) -> int:
+        raw = (
+            job.subscription.settings.raw_message_delivery
+            and job.delivery.kind is DeliveryKind.NOTIFICATION
+        )
+        body = self.text_for(job) if raw else json.dumps(self.document(job), indent=2)
+        headers = http_headers(
+            message_type=job.delivery.kind.value,
+            message_id=job.delivery.message_id,
+            topic_arn=job.topic.arn,
+            subscription_arn=(
+                job.subscription.arn
+                if job.delivery.kind is not DeliveryKind.SUBSCRIPTION_CONFIRMATION
+                else None
+            ),
+            raw=raw,
+        )
+        content_type = job.policy.request.header_content_type
+        if content_type:
+            headers["Content-Type"] = content_type
+        response = self._http.send(
+            HttpRequest(
+                url=job.endpoint,
+                body=body.encode(),
+                headers=headers,
+                timeout_seconds=HTTP_TIMEOUT_SECONDS,
+            )
+        )
+        status = response.status_code
+        if 200 <= status < 300:
+            return status
+        raise ChannelError(
+            f"the endpoint answered HTTP {status}"
+            + (f": {response.body_excerpt[:200]}" if response.body_excerpt else ""),
+            retryable=status == 429 or status >= 500,
+            status_code=status,
+            latency_ms=response.latency_ms,
+        )
+
+    def _send_queue(self, job: DeliveryJob, now: datetime) -> None:
+        raw = job.subscription.settings.raw_message_delivery
+        attributes: dict[str, MessageAttributeValue] | None = None
+        if raw:
+            body = self.text_for(job)
+            attributes = dict(job.message.attributes) if job.message else None
+        else:
+            body = json.dumps(self.document(job))
+        with self._uow() as uow:
+            self._queues.send_in(uow, job.endpoint, body, attributes or None, now)
+            uow.commit()
+        self._queues.notify(queue_arn=job.endpoint)
+
+    def _run_function(self, job: DeliveryJob) -> None:
+        if job.subscription.settings.raw_message_delivery:
+            stdin = self.text_for(job)
+        else:
+            document = self.document(job)
+            event = function_event(
+                subscription_arn=job.subscription.arn,
+                message_id=job.delivery.message_id,
+                topic_arn=job.topic.arn,
+                subject=_required(job.message).subject,
+                message=self.text_for(job),
+                timestamp=str(document["Timestamp"]),
+                signature_version=str(document["SignatureVersion"]),
+                signing_cert_url=str(document["SigningCertURL"]),
+                unsubscribe_url=str(document["UnsubscribeURL"]),
+                message_attributes=_required(job.message).attributes,
+                sign=self._signatures.signer(job.topic.settings.signature_version),
+            )
+            stdin = json.dumps(event)
+        result = self._commands.run(
+            shlex.split(job.endpoint),
+            stdin=stdin.encode(),
+            timeout_seconds=FUNCTION_TIMEOUT_SECONDS,
+        )
+        if result.timed_out:
+            raise ChannelError(
+                f"the function was killed after {FUNCTION_TIMEOUT_SECONDS:g} s",
+                retryable=True,
+                latency_ms=result.duration_ms,
+            )
+        if result.exit_status != 0:
+            tail = result.output_tail.strip()[-500:]
+            raise ChannelError(
+                f"the function exited with status {result.exit_status}"
+                + (f": {tail}" if tail else ""),
+                retryable=True,
+                latency_ms=result.duration_ms,
+            )
+
+    def _readable(self, job: DeliveryJob) -> MailContent:
+        topic = job.topic
+        kind = job.delivery.kind
+        if kind is DeliveryKind.SUBSCRIPTION_CONFIRMATION:
+            return self._renderer.render_confirmation(
+                topic_arn=topic.arn,
+                topic_display_name=topic.settings.display_name,
+                confirm_url=self._links.confirm(topic.arn, _required(job.token)),
+            )
+        if kind is DeliveryKind.UNSUBSCRIBE_CONFIRMATION:
+            return mail_content(
+                f"Unsubscribed from {topic.settings.display_name or topic.name}",
+                f"This address no longer receives notifications from {topic.arn}.\n\n"
+                "If that was a mistake, restore the subscription (within two days):\n"
+                f"{self._links.confirm(topic.arn, _required(job.token))}\n",
+            )
+        message = _required(job.message)
+        return self._renderer.render_notification(
+            RenderInput(
+                topic_arn=topic.arn,
+                topic_display_name=topic.settings.display_name,
+                subject=message.subject,
+                message=self.text_for(job),
+                message_id=job.delivery.message_id,
+                timestamp=sns_timestamp(message.published_at),
+                unsubscribe_url=self._links.unsubscribe(job.subscription.arn),
+            )
+        )
+
+    def _send_mail(self, job: DeliveryJob) -> None:
+        if job.subscription.protocol is SubscriptionProtocol.EMAIL_JSON:
+            kind = job.delivery.kind
+            subject = (
+                _CONFIRMATION_SUBJECT
+                if kind is DeliveryKind.SUBSCRIPTION_CONFIRMATION
+                else (job.message.subject if job.message and job.message.subject else None)
+                or _NOTIFICATION_SUBJECT
+            )
+            content = mail_content(subject, json.dumps(self.document(job), indent=2))
+        else:
+            content = self._readable(job)
+        sender, sender_name = self._mail.sender()
+        self._mail.send(
+            job.delivery.account,
+            MailMessage(
+                sender=sender,
+                recipients=(job.endpoint,),
+                content=content,
+                sender_name=sender_name or job.topic.settings.display_name,
+                headers={
+                    "List-Unsubscribe": f"<{self._links.unsubscribe(job.subscription.arn)}>",
+                    "X-Certherd-Message-Id": job.delivery.message_id,
+                    "X-Certherd-Topic-Arn": job.topic.arn,
+                },
+            ),
+            delivery_id=job.delivery.id,
+        )
+
+
+def _since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+_T = TypeVar("_T")
+
+
+def _required(value: _T | None) -> _T:
+    if value is None:
+        raise ValueError("the delivery lacks what its kind needs")
+    return value

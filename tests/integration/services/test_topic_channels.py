@@ -1,0 +1,164 @@
+"""Topic deliveries over real channels: an HTTP endpoint (confirmation handshake, signed
+notifications, retries at the policy's delays, dead-letter queue), mail into the mailbox,
+and a command run as a function."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from certherd.bootstrap import Container
+from certherd.domain.clock import FixedClock
+from certherd.domain.topic_deliveries import DeliveryKind, DeliveryState
+from certherd.pki.message_signing import verify_message
+from certherd.services.topics import Caller
+
+from .topic_support import deliver_all, http_receiver, queue_bodies
+
+
+def _token_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["Token"][0]
+
+
+def test_an_http_subscriber_confirms_and_receives_signed_notifications(
+    container: Container, account: str, clock: FixedClock
+) -> None:
+    caller = Caller.of_account(account)
+    topic = container.topics.create(account, "alerts").arn
+    with http_receiver() as receiver:
+        subscription = container.subscriptions.subscribe(caller, topic, "http", receiver.url())
+        assert subscription.pending
+        deliver_all(container, clock, until=timedelta(seconds=0))
+        [request] = receiver.received
+        assert request.headers["x-amz-sns-message-type"] == "SubscriptionConfirmation"
+        confirmation = request.json()
+        pem = container.notification_signer.certificate(
+            confirmation["SigningCertURL"].rsplit("/", 1)[1]
+        )
+        assert pem is not None and verify_message(confirmation, pem.encode())
+        confirmed = container.subscriptions.confirm(topic, _token_of(confirmation["SubscribeURL"]))
+        assert confirmed.arn == subscription.arn and not confirmed.pending
+
+        message_id = container.publisher.publish(caller, topic, "hello", subject="Hi")
+        deliver_all(container, clock, until=timedelta(seconds=0))
+        notification = receiver.received[-1]
+        assert notification.headers["x-amz-sns-message-type"] == "Notification"
+        assert notification.headers["x-amz-sns-subscription-arn"] == subscription.arn
+        assert notification.headers["content-type"].startswith("text/plain")
+        body = notification.json()
+        assert body["MessageId"] == message_id and body["Message"] == "hello"
+        assert verify_message(body, pem.encode())
+
+
+def test_a_failing_endpoint_is_retried_at_the_policys_delays(
+    container: Container, account: str, clock: FixedClock
+) -> None:
+    caller = Caller.of_account(account)
+    topic = container.topics.create(account, "alerts").arn
+    with http_receiver(statuses=[200, 500, 500, 500, 200]) as receiver:
+        subscription = container.subscriptions.subscribe(caller, topic, "http", receiver.url())
+        deliver_all(container, clock, until=timedelta(seconds=0))
+        token = _token_of(receiver.received[0].json()["SubscribeURL"])
+        container.subscriptions.confirm(topic, token)
+        container.publisher.publish(caller, topic, "hello")
+        start = clock.now()
+        attempted = deliver_all(container, clock, until=timedelta(seconds=90))
+        assert len(receiver.received) == 5
+        # Three retries 20 s apart (jitter of at most 10 %).
+        offsets = [(at - start).total_seconds() for at in attempted]
+        assert offsets[0] == 0
+        for before, after in itertools.pairwise(offsets):
+            assert 17 <= after - before <= 23
+        [delivery] = [
+            d
+            for d in container.deliveries.list(
+                account, subscription_arn=subscription.arn
+            ).deliveries
+            if d.kind is DeliveryKind.NOTIFICATION
+        ]
+        described = container.deliveries.describe(account, delivery.id)
+        assert described.delivery.state is DeliveryState.DELIVERED
+        assert [a.status_code for a in described.attempts] == [500, 500, 500, 200]
+        assert [a.succeeded for a in described.attempts] == [False, False, False, True]
+
+
+def test_an_endpoint_that_always_fails_ends_in_the_dead_letter_queue(
+    container: Container, account: str, clock: FixedClock
+) -> None:
+    caller = Caller.of_account(account)
+    topic = container.topics.create(account, "alerts").arn
+    container.queues.create(account=account, name="dlq")
+    dlq = f"arn:aws:sqs:us-east-1:{account}:dlq"
+    with http_receiver(statuses=[200] + [503] * 10) as receiver:
+        subscription = container.subscriptions.subscribe(
+            caller,
+            topic,
+            "http",
+            receiver.url(),
+            attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq})},
+        )
+        deliver_all(container, clock, until=timedelta(seconds=0))
+        container.subscriptions.confirm(
+            topic, _token_of(receiver.received[0].json()["SubscribeURL"])
+        )
+        message_id = container.publisher.publish(caller, topic, "lost")
+        deliver_all(container, clock, until=timedelta(seconds=120))
+        assert len(receiver.received) == 1 + 4
+    [dead] = queue_bodies(container, account, "dlq")
+    assert json.loads(dead["body"])["MessageId"] == message_id
+    assert dead["attributes"]["ErrorCode"].string_value == "503"
+    failed = container.deliveries.list(account, failed=True).deliveries
+    assert [d.state for d in failed] == [DeliveryState.DEAD_LETTERED]
+    assert container.deliveries.redrive(account, subscription.arn) == 1
+    assert container.deliveries.list(account, failed=True).deliveries == []
+
+
+def test_mail_goes_to_the_mailbox_without_a_relay(
+    container: Container, account: str, clock: FixedClock
+) -> None:
+    caller = Caller.of_account(account)
+    topic = container.topics.create(account, "alerts", attributes={"DisplayName": "Ops"}).arn
+    subscription = container.subscriptions.subscribe(caller, topic, "email", "ops@example.com")
+    deliver_all(container, clock, until=timedelta(seconds=0))
+    [confirmation] = container.mail.mailbox(account).mails
+    assert confirmation.recipients == ("ops@example.com",)
+    link = re.search(r"http://crl\.test:8600/sns/confirm\?\S+", confirmation.text)
+    assert link is not None
+    container.subscriptions.confirm(topic, _token_of(link.group(0)))
+
+    container.publisher.publish(caller, topic, "the certificate was renewed", subject="Renewed")
+    deliver_all(container, clock, until=timedelta(seconds=0))
+    latest = container.mail.mailbox(account).mails[0]
+    assert "the certificate was renewed" in latest.text
+    assert not latest.delivered
+
+    container.subscriptions.unsubscribe(caller, subscription.arn)
+    deliver_all(container, clock, until=timedelta(seconds=0))
+    goodbye = container.mail.mailbox(account).mails[0]
+    restore = re.search(r"http://crl\.test:8600/sns/confirm\?\S+", goodbye.text)
+    assert restore is not None
+    restored = container.subscriptions.confirm(topic, _token_of(restore.group(0)))
+    assert not restored.pending
+
+
+def test_a_function_gets_the_lambda_event_on_stdin(
+    container: Container, account: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    caller = Caller.of_account(account)
+    topic = container.topics.create(account, "alerts").arn
+    out = tmp_path / "event.json"
+    script = f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"
+    command = f"{sys.executable} -c {json.dumps(script)}"
+    container.subscriptions.subscribe(caller, topic, "function", command, may_run_commands=True)
+    container.publisher.publish(caller, topic, "deploy me")
+    deliver_all(container, clock, until=timedelta(seconds=0))
+    event = json.loads(out.read_text())
+    [record] = event["Records"]
+    assert record["EventSource"] == "aws:sns"
+    assert record["Sns"]["Message"] == "deploy me"
+    assert record["Sns"]["Subject"] is None
