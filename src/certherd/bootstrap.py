@@ -166,7 +166,7 @@ def _assemble(
         uow=uow,
         clock=clock,
         secrets=keystore,
-        relay_factory=lambda config, password: SmtpMailRelay(config, password),
+        relay_factory=lambda config, password: SmtpMailRelay(config, password, clock=clock),
     )
     notification_signer = NotificationSigner(uow=uow, clock=clock, secrets=keystore, links=links)
     http = HttpxSender(ca_bundle=settings.http_ca_bundle)
