@@ -27,10 +27,15 @@ from certherd.config import load_settings
 from certherd.entrypoints.api import account, authorities, certificates, operations, queues
 from certherd.entrypoints.api import archives as archive_routes
 from certherd.entrypoints.api import bus_permissions as bus_permission_routes
+from certherd.entrypoints.api import deliveries as delivery_routes
 from certherd.entrypoints.api import events as event_routes
 from certherd.entrypoints.api import invocations as invocation_routes
 from certherd.entrypoints.api import lifecycle as lifecycle_routes
+from certherd.entrypoints.api import mail as mail_routes
 from certherd.entrypoints.api import rules as rule_routes
+from certherd.entrypoints.api import sns_links as sns_link_routes
+from certherd.entrypoints.api import subscriptions as subscription_routes
+from certherd.entrypoints.api import topics as topic_routes
 from certherd.entrypoints.api.limits import BodySizeLimit
 from certherd.entrypoints.api.problems import install_problem_handlers
 from certherd.entrypoints.api.responses import Problem
@@ -63,6 +68,11 @@ _TAGS: list[dict[str, Any]] = [
         "description": "Event archives and replays of their events (Amazon EventBridge).",
     },
     {"name": "queues", "description": "Message queues (Amazon SQS)."},
+    {
+        "name": "notifications",
+        "description": "Topics, subscriptions and their deliveries (Amazon SNS), the mailbox "
+        "and mail relay, and the open `/sns` links notifications carry.",
+    },
     {
         "name": "lifecycle",
         "description": "The calendar of coming lifecycle events, and simulated days.",
@@ -139,6 +149,12 @@ def create_app(container: Container, *, announce: Callable[[str], None] | None =
     app.include_router(lifecycle_routes.router)
     app.include_router(archive_routes.router)
     app.include_router(bus_permission_routes.router)
+    app.include_router(topic_routes.router)
+    app.include_router(subscription_routes.router)
+    app.include_router(delivery_routes.router)
+    app.include_router(mail_routes.mailbox_router)
+    app.include_router(mail_routes.relay_router)
+    app.include_router(sns_link_routes.router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
