@@ -24,6 +24,20 @@ CA_ARN = (
 EXPECTED_TREE = {
     "serve": None,
     "worker": None,
+    "demo": None,
+    "topic": {
+        "create",
+        "list",
+        "describe",
+        "delete",
+        "set-attribute",
+        "allow-events",
+        "publish",
+    },
+    "subscription": {"create", "confirm", "list", "describe", "set-attribute", "delete"},
+    "deliveries": {"list", "describe", "redrive"},
+    "mailbox": {"list", "show"},
+    "mail": {"relay"},
     "lifecycle": {"clock", "forecast", "run"},
     "db": {"upgrade"},
     "keys": {"rotate"},
@@ -106,6 +120,7 @@ def test_command_tree() -> None:
     assert set(commands["cert"].commands["tag"].commands) == {"add", "remove", "list"}
     assert set(commands["rule"].commands["target"].commands) == {"add", "remove", "list"}
     assert set(commands["bus"].commands["permission"].commands) == {"add", "remove"}
+    assert set(commands["mail"].commands["relay"].commands) == {"set", "show", "clear"}
 
 
 def every_command(group: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

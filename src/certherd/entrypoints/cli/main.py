@@ -23,14 +23,19 @@ from certherd.entrypoints.cli import (
     ca,
     cert,
     config_cmd,
+    deliveries_cmd,
+    demo_cmd,
     events_cmd,
     invocations_cmd,
     lifecycle_cmd,
+    mail_cmd,
     pattern_cmd,
     queue_cmd,
     replay_cmd,
     rule_cmd,
+    subscription_cmd,
     tokens_cmd,
+    topic_cmd,
     worker_cmd,
 )
 from certherd.entrypoints.cli.errors import CliError
@@ -76,8 +81,14 @@ app.add_typer(lifecycle_cmd.app, name="lifecycle")
 bus_cmd.app.add_typer(bus_permission_cmd.app, name="permission")
 app.add_typer(archive_cmd.app, name="archive")
 app.add_typer(replay_cmd.app, name="replay")
+app.add_typer(topic_cmd.app, name="topic")
+app.add_typer(subscription_cmd.app, name="subscription")
+app.add_typer(deliveries_cmd.app, name="deliveries")
+app.add_typer(mail_cmd.mailbox_app, name="mailbox")
+app.add_typer(mail_cmd.app, name="mail")
 app.command("serve")(admin.serve)
 app.command("worker")(worker_cmd.worker)
+app.command("demo")(demo_cmd.demo)
 
 _ACCOUNT_RE = re.compile(r"[0-9]{12}")
 
