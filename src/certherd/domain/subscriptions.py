@@ -317,9 +317,12 @@ def parse_subscription_attributes(
                     "does not support delivery policies",
                     field=field,
                 )
-            settings = replace(
-                settings, delivery_policy=check_delivery_policy(value) if value else None
-            )
+            try:
+                checked = check_delivery_policy(value) if value else None
+            except ValidationError as exc:
+                exc.field = field
+                raise
+            settings = replace(settings, delivery_policy=checked)
         else:
             raise ValidationError(
                 f"Invalid parameter: AttributeName: {name!r} is not a subscription attribute "

@@ -123,10 +123,11 @@ def parse_topic_attributes(
                 raise ValidationError(f"must be at most {MAX_DISPLAY_NAME} characters", field=field)
             settings = replace(settings, display_name=value or None)
         elif name == "Policy":
-            settings = replace(settings, policy=check_policy(value))
+            settings = replace(settings, policy=_checked(check_policy, value, name))
         elif name == "DeliveryPolicy":
             settings = replace(
-                settings, delivery_policy=check_delivery_policy(value) if value else None
+                settings,
+                delivery_policy=_checked(check_delivery_policy, value, name) if value else None,
             )
         elif name == "KmsMasterKeyId":
             if len(value) > MAX_KEY_ID or any(ch.isspace() for ch in value):
@@ -149,6 +150,17 @@ def parse_topic_attributes(
                 field=field,
             )
     return settings
+
+
+def _checked(check: _Checker, value: str, name: str) -> str:
+    """``check(value)``, its errors naming ``Attributes.<name>`` (and the place inside the
+    document the checker named, if any)."""
+    try:
+        return check(value)
+    except ValidationError as exc:
+        inner = exc.field or name
+        exc.field = f"Attributes.{inner if inner.startswith(name) else name}"
+        raise
 
 
 def topic_attribute_strings(

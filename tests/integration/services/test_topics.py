@@ -56,7 +56,7 @@ def test_set_attribute_checks_the_value(container: Container, account: str) -> N
     assert raised.value.field == "Attributes.SignatureVersion"
     with pytest.raises(ValidationError) as raised:
         container.topics.set_attribute(caller, topic.arn, "Policy", "{not json")
-    assert raised.value.field is not None and raised.value.field.startswith("Policy")
+    assert raised.value.field is not None and raised.value.field.startswith("Attributes.Policy")
     with pytest.raises(ValidationError) as raised:
         container.topics.set_attribute(caller, topic.arn, "Owner", "x")
     assert raised.value.field == "Attributes.Owner"

@@ -25,7 +25,7 @@ from certherd.entrypoints.api.topic_schemas import (
     attribute_string,
     attribute_strings,
 )
-from certherd.entrypoints.api.topics import TAG, naming_attributes, topic_arn_of
+from certherd.entrypoints.api.topics import TAG, topic_arn_of
 from certherd.services.topics import Caller as TopicCaller
 
 __all__ = ["router"]
@@ -65,15 +65,14 @@ def _summary(subscription: Subscription) -> JSON:
 )
 def subscribe(body: SubscribeBody, caller: CallerDep, c: ContainerDep) -> JSON:
     attributes = attribute_strings(body.attributes)
-    with naming_attributes(attributes):
-        subscription = c.subscriptions.subscribe(
-            _caller(caller.account),
-            topic_arn_of(c, caller.account, body.topic_arn),
-            body.protocol,
-            body.endpoint,
-            attributes=attributes,
-            may_run_commands=caller.is_admin,
-        )
+    subscription = c.subscriptions.subscribe(
+        _caller(caller.account),
+        topic_arn_of(c, caller.account, body.topic_arn),
+        body.protocol,
+        body.endpoint,
+        attributes=attributes,
+        may_run_commands=caller.is_admin,
+    )
     pending = subscription.pending
     shown = PENDING_ARN if pending and not body.return_subscription_arn else subscription.arn
     return {"SubscriptionArn": shown, "PendingConfirmation": pending}
@@ -146,10 +145,9 @@ def describe_subscription(arn: str, account: AccountDep, c: ContainerDep) -> JSO
 def set_subscription_attribute(
     arn: str, name: str, body: SetAttributeBody, account: AccountDep, c: ContainerDep
 ) -> JSON:
-    with naming_attributes([name]):
-        c.subscriptions.set_attribute(
-            _caller(account), arn, name, attribute_string(body.attribute_value)
-        )
+    c.subscriptions.set_attribute(
+        _caller(account), arn, name, attribute_string(body.attribute_value)
+    )
     return {
         "SubscriptionArn": arn,
         "Attributes": c.subscriptions.attributes(_caller(account), arn),

@@ -8,8 +8,6 @@ to the caller is answered as not found).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Response, status
@@ -40,7 +38,7 @@ from certherd.errors import NotFoundError, ValidationError
 from certherd.services.publishing import PublishEntry
 from certherd.services.topics import Caller as TopicCaller
 
-__all__ = ["TAG", "naming_attributes", "router", "topic_arn_of", "topic_ref"]
+__all__ = ["TAG", "router", "topic_arn_of", "topic_ref"]
 
 #: The OpenAPI tag of every notification route.
 TAG: Final = "notifications"
@@ -73,19 +71,6 @@ def topic_arn_of(c: Container, account: str, value: str, *, field: str = "TopicA
     return c.arns.topic(account, value)
 
 
-@contextmanager
-def naming_attributes(names: Iterable[str]) -> Iterator[None]:
-    """Name ``Attributes.<Name>`` in errors about the attributes ``names`` that the policy
-    checkers report under the bare attribute name (``Policy.Statement[0].Effect``)."""
-    try:
-        yield
-    except ValidationError as exc:
-        field = exc.field or ""
-        if any(field == n or field.startswith((f"{n}.", f"{n}[")) for n in names):
-            exc.field = f"Attributes.{field}"
-        raise
-
-
 def _caller(account: str) -> TopicCaller:
     return TopicCaller.of_account(account)
 
@@ -109,8 +94,7 @@ def _view(c: Container, account: str, topic: Topic) -> JSON:
 )
 def create_topic(body: CreateTopicBody, account: AccountDep, c: ContainerDep) -> JSON:
     attributes = attribute_strings(body.attributes)
-    with naming_attributes(attributes):
-        topic = c.topics.create(account, body.name, attributes=attributes, tags=tags_of(body.tags))
+    topic = c.topics.create(account, body.name, attributes=attributes, tags=tags_of(body.tags))
     return _view(c, account, topic)
 
 
@@ -161,10 +145,9 @@ def set_topic_attribute(
     topic: str, name: str, body: SetAttributeBody, account: AccountDep, c: ContainerDep
 ) -> JSON:
     arn = topic_ref(c, account, topic)
-    with naming_attributes([name]):
-        updated = c.topics.set_attribute(
-            _caller(account), arn, name, attribute_string(body.attribute_value)
-        )
+    updated = c.topics.set_attribute(
+        _caller(account), arn, name, attribute_string(body.attribute_value)
+    )
     return _view(c, account, updated)
 
 
