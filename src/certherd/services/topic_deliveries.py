@@ -89,18 +89,20 @@ class DeliveryRecords:
         that is gone."""
         now = self._clock.now()
         with self._uow() as uow:
+            subscription = uow.subscriptions.get(subscription_arn.rpartition(":")[2])
+            if (
+                subscription is None
+                or subscription.arn != subscription_arn
+                or subscription.state is not SubscriptionState.CONFIRMED
+            ):
+                raise NotFoundError(
+                    "Subscription does not exist or is not confirmed", field="SubscriptionArn"
+                )
             given_up = uow.topic_deliveries.page(
                 DeliveryFilter(account=account, states=_FAILED, subscription_arn=subscription_arn),
                 before=None,
                 limit=10_000,
             )
-            if not given_up:
-                return 0
-            subscription = uow.subscriptions.get(given_up[0].subscription_id)
-            if subscription is None or subscription.state is not SubscriptionState.CONFIRMED:
-                raise NotFoundError(
-                    "Subscription does not exist or is not confirmed", field="SubscriptionArn"
-                )
             count = uow.topic_deliveries.requeue([d.id for d in given_up], now=now)
             uow.commit()
         return count

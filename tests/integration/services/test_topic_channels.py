@@ -8,13 +8,17 @@ import itertools
 import json
 import re
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from certherd.bootstrap import Container
 from certherd.domain.clock import FixedClock
 from certherd.domain.topic_deliveries import DeliveryKind, DeliveryState
+from certherd.errors import NotFoundError
 from certherd.pki.message_signing import verify_message
 from certherd.services.topics import Caller
 
@@ -115,6 +119,8 @@ def test_an_endpoint_that_always_fails_ends_in_the_dead_letter_queue(
     failed = container.deliveries.list(account, failed=True).deliveries
     assert [d.state for d in failed] == [DeliveryState.DEAD_LETTERED]
     assert container.deliveries.redrive(account, subscription.arn) == 1
+    with pytest.raises(NotFoundError):
+        container.deliveries.redrive(account, f"{topic}:{uuid.uuid4()}")
     assert container.deliveries.list(account, failed=True).deliveries == []
 
 
