@@ -71,7 +71,7 @@ def test_a_delivery_to_a_deleted_queue_fails_and_is_redriven(api: Api) -> None:
     [attempt] = described["Attempts"]
     assert list(attempt) == ATTEMPT_FIELDS
     assert attempt["Number"] == 1 and attempt["Succeeded"] is False
-    assert attempt["Error"] == failed["LastError"] and attempt["At"] == "2026-01-01T00:00:00Z"
+    assert attempt["Error"] == failed["LastError"] and attempt["At"] == "2026-01-01T00:00:00.000Z"
 
     # Once the queue is back, the redriven delivery gets through.
     api.post("/v1/queues", json={"QueueName": "audit-copies"})

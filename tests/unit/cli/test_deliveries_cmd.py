@@ -33,7 +33,7 @@ DELIVERY = {
 ATTEMPTS = [
     {
         "Number": 1,
-        "At": "2026-01-01T00:00:00Z",
+        "At": "2026-01-01T00:00:00.000Z",
         "Succeeded": False,
         "StatusCode": None,
         "LatencyMs": 3000.4,
@@ -41,7 +41,7 @@ ATTEMPTS = [
     },
     {
         "Number": 2,
-        "At": "2026-01-01T00:00:20Z",
+        "At": "2026-01-01T00:00:20.250Z",
         "Succeeded": False,
         "StatusCode": 503,
         "LatencyMs": 4.25,

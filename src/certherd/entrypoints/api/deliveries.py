@@ -20,7 +20,7 @@ from certherd.entrypoints.api.topic_schemas import (
     RedrivenOut,
 )
 from certherd.entrypoints.api.topics import TAG, topic_arn_of
-from certherd.entrypoints.api.views import instant
+from certherd.entrypoints.api.views import instant, precise_instant
 from certherd.errors import NotFoundError
 from certherd.services.topic_deliveries import MAX_DELIVERIES_PAGE
 
@@ -57,7 +57,7 @@ def _fields(delivery: TopicDelivery) -> JSON:
 def _attempt(attempt: DeliveryAttempt) -> JSON:
     return {
         "Number": attempt.number,
-        "At": instant(attempt.at),
+        "At": precise_instant(attempt.at),
         "Succeeded": attempt.succeeded,
         "StatusCode": attempt.status_code,
         "LatencyMs": attempt.latency_ms,

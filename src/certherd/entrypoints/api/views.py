@@ -41,6 +41,15 @@ def instant(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def precise_instant(moment: datetime | None) -> str | None:
+    """``2026-01-31T12:00:00.250Z`` (milliseconds, UTC), or None: for times whose
+    differences matter below a second (delivery attempts)."""
+    if moment is None:
+        return None
+    at = moment.astimezone(UTC)
+    return f"{at:%Y-%m-%dT%H:%M:%S}.{at.microsecond // 1000:03d}Z"
+
+
 def tags(items: Iterable[Tag]) -> list[JSON]:
     return [{"Key": t.key, "Value": t.value} for t in items]
 
