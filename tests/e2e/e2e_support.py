@@ -71,10 +71,12 @@ def running_server(
     *extra_args: str,
     name: str = "server",
     lease_seconds: int | None = None,
+    **settings: str,
 ) -> Iterator[Server]:
     """``certherd serve`` on a free port with the data dir ``base/data`` (kept across
     restarts) and the given database; stopped (SIGTERM, then SIGKILL) on exit.
-    ``lease_seconds`` sets CERTHERD_DELIVERY_LEASE_SECONDS."""
+    ``lease_seconds`` sets CERTHERD_DELIVERY_LEASE_SECONDS; ``settings`` are more
+    ``CERTHERD_*`` variables for its environment."""
     port = free_port()
     data_dir = base / "data"
     log = base / f"{name}.log"
@@ -89,6 +91,7 @@ def running_server(
                     if lease_seconds is None
                     else {"CERTHERD_DELIVERY_LEASE_SECONDS": str(lease_seconds)}
                 ),
+                **settings,
             ),
             stdout=log_stream,
             stderr=subprocess.STDOUT,
