@@ -122,7 +122,12 @@ def test_another_accounts_bus_takes_events_its_policy_allows(
         (
             {"Id": "t", "Arn": "arn:aws:sns:us-east-1:000000000000:alerts"},
             "NO_RESOURCE",
-            "target kind 'sns' is not supported yet",
+            "topic arn:aws:sns:us-east-1:000000000000:alerts does not exist",
+        ),
+        (
+            {"Id": "f", "Arn": "arn:aws:lambda:us-east-1:000000000000:function:deploy"},
+            "NO_RESOURCE",
+            "target kind 'lambda' is not supported yet",
         ),
     ],
 )
