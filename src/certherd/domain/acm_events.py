@@ -49,8 +49,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from certherd.domain.certificate import (
@@ -100,7 +101,21 @@ def format_time(at: datetime) -> str:
 
     Raises ValueError when ``at`` is naive (an instant without a zone is a programming error).
     """
-    return require_utc(at).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if at.tzinfo is UTC:
+        return _format_utc(at)
+    return require_utc(at).strftime(_TIME_FORMAT)
+
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@lru_cache(maxsize=1024)
+def _format_utc(at: datetime) -> str:
+    # The events of a batch share their instants (now, the expiry of each validity), and
+    # strftime costs more than the rest of an event's detail. Only UTC instants are
+    # cached: two equal instants in UTC are the same wall-clock time, which is not so in
+    # zones with a daylight-saving fold.
+    return at.strftime(_TIME_FORMAT)
 
 
 def envelope(

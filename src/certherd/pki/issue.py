@@ -2,51 +2,65 @@
 
 Issuing is on the hot path, so everything that depends only on the issuing CA (its name,
 its authority key identifier, its validity and path length) is computed once in
-:class:`Issuer`; extensions that never vary are module constants.
+:class:`Issuer`, and the extensions that never vary, or vary only with the CA, are encoded
+once (:mod:`certherd.pki.issued_parts`). A certificate is encoded to DER once, for both
+its fingerprint and its PEM text (:func:`issue_certificate_encoded`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtensionOID
 
 from certherd.errors import ValidationError
+from certherd.pki.issued_parts import (
+    BC_LEAF_EXTENSION,
+    EKU_SERVER,
+    EKU_SERVER_CLIENT,
+    KU_CA,
+    KU_EC_LEAF,
+    KU_RSA_LEAF,
+    Extension,
+    authority_key_extension,
+    common_name_subject,
+    crl_extension,
+    der_to_pem,
+    encoded,
+    extended_key_usage_extension,
+    extended_key_usage_names_of,
+    key_usage_extension,
+    key_usage_names_of,
+    name_and_common_name,
+)
 from certherd.pki.issuer import Issuer
 from certherd.pki.keys import KeyAlgorithm, PrivateKey, PublicKey, key_algorithm_of
 from certherd.pki.names import san_strings, to_general_names, validate_sans
-from certherd.pki.parse import (
-    CertificateInfo,
-    common_name_of,
-    extended_key_usage_names,
-    key_usage_names,
-    name_to_string,
-    serial_to_string,
-)
-from certherd.pki.signing import (
-    SigningAlgorithm,
-    check_compatible,
-    default_signing_algorithm,
-    signed_with_name,
-)
+from certherd.pki.parse import CertificateInfo, serial_to_string
+from certherd.pki.signing import SigningAlgorithm, signed_with_name, signing_algorithm_for
 from certherd.pki.subject import Subject
 from certherd.pki.templates import Template, TemplateSpec, parse_template_arn
 from certherd.pki.validity import Validity
 
 __all__ = [
+    "EncodedCertificate",
     "Issuer",
     "Template",
     "TemplateSpec",
     "Validity",
+    "common_name_subject",
+    "der_to_pem",
     "issue_certificate",
     "issue_certificate_described",
+    "issue_certificate_encoded",
     "new_serial",
     "parse_template_arn",
     "self_signed_ca_certificate",
@@ -54,45 +68,8 @@ __all__ = [
 
 #: Serials are positive and fit in 20 octets (RFC 5280 section 4.1.2.2).
 MAX_SERIAL = (1 << 159) - 1
-
-
-def _key_usage(*, digital_signature: bool, key_encipherment: bool, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=False,
-        key_encipherment=key_encipherment,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-_KU_CA = _key_usage(digital_signature=True, key_encipherment=False, ca=True)
-_KU_RSA_LEAF = _key_usage(digital_signature=True, key_encipherment=True, ca=False)
-_KU_EC_LEAF = _key_usage(digital_signature=True, key_encipherment=False, ca=False)
-_EKU_SERVER_CLIENT = x509.ExtendedKeyUsage(
-    [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-)
-_EKU_SERVER = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH])
-_BC_LEAF = x509.BasicConstraints(ca=False, path_length=None)
-
-
-# The names describe_certificate gives the usages above, worked out once.
-_KEY_USAGE_NAMES = {id(u): key_usage_names(u) for u in (_KU_CA, _KU_RSA_LEAF, _KU_EC_LEAF)}
-_EKU_NAMES = {id(u): extended_key_usage_names(u) for u in (_EKU_SERVER_CLIENT, _EKU_SERVER)}
-
-
-def _key_usage_names(usage: x509.KeyUsage) -> tuple[str, ...]:
-    names = _KEY_USAGE_NAMES.get(id(usage))
-    return key_usage_names(usage) if names is None else names
-
-
-def _extended_key_usage_names(usage: x509.ExtendedKeyUsage) -> tuple[tuple[str, str], ...]:
-    names = _EKU_NAMES.get(id(usage))
-    return extended_key_usage_names(usage) if names is None else names
+_SAN = ExtensionOID.SUBJECT_ALTERNATIVE_NAME
+_SKI = ExtensionOID.SUBJECT_KEY_IDENTIFIER
 
 
 def new_serial() -> int:
@@ -106,28 +83,6 @@ def new_serial() -> int:
 def _check_serial(serial: int) -> None:
     if isinstance(serial, bool) or not isinstance(serial, int) or not 0 < serial <= MAX_SERIAL:
         raise ValidationError("must be a positive integer of at most 159 bits", field="Serial")
-
-
-@lru_cache(maxsize=64)
-def _crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not url.isascii():
-        raise ValidationError("must be an http(s) URL", field="CrlDistributionPoint")
-    point = x509.DistributionPoint(
-        full_name=[x509.UniformResourceIdentifier(url)],
-        relative_name=None,
-        reasons=None,
-        crl_issuer=None,
-    )
-    return x509.CRLDistributionPoints([point])
-
-
-def _signing(
-    signing_algorithm: SigningAlgorithm | None, key: PrivateKey, key_alg: KeyAlgorithm
-) -> SigningAlgorithm:
-    if signing_algorithm is None:
-        return default_signing_algorithm(key_alg)
-    check_compatible(signing_algorithm, key)
-    return SigningAlgorithm(signing_algorithm)
 
 
 @lru_cache(maxsize=256)
@@ -160,7 +115,7 @@ def self_signed_ca_certificate(
             path length, an unsupported key or a signing algorithm that does not fit it.
     """
     key_alg = key_algorithm_of(key, field="KeyAlgorithm")
-    algorithm = _signing(signing_algorithm, key, key_alg)
+    algorithm = signing_algorithm_for(signing_algorithm, key_alg)
     _check_serial(serial)
     if path_length is not None and path_length < 0:
         raise ValidationError("must not be negative", field="PathLength")
@@ -178,7 +133,7 @@ def self_signed_ca_certificate(
         .not_valid_before(validity.not_before)
         .not_valid_after(validity.not_after)
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(_KU_CA, critical=True)
+        .add_extension(KU_CA, critical=True)
         .add_extension(ski, critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
@@ -197,6 +152,10 @@ def _resolve_issuer(
     if certificate is None or key is None:
         raise TypeError("issuer= or both issuer_certificate= and issuer_key= are required")
     return Issuer.from_certificate(certificate, key)
+
+
+def _naive_utc(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(tzinfo=None)
 
 
 def _clip(validity: Validity, issuer: Issuer) -> tuple[datetime, datetime]:
@@ -237,25 +196,27 @@ class _Prepared:
     def sign(self) -> x509.Certificate:
         return self.builder.sign(self.ca.key, self.algorithm.hash_algorithm())
 
-    def describe(self, cert: x509.Certificate) -> CertificateInfo:
-        """What describe_certificate says of ``cert`` (signed from this), without parsing it."""
+    def describe(self, der: bytes) -> CertificateInfo:
+        """What describe_certificate says of the certificate signed from this, ``der``,
+        without parsing it."""
         eku = self.extended_key_usage
+        subject, common_name = name_and_common_name(self.name)
         return CertificateInfo(
             serial=serial_to_string(self.serial),
             serial_int=self.serial,
-            subject=name_to_string(self.name),
+            subject=subject,
             issuer=self.ca.name_text,
-            common_name=common_name_of(self.name),
+            common_name=common_name,
             sans=san_strings(self.general_names),
             not_before=self.start,
             not_after=self.end,
             key_algorithm=self.key_algorithm,
             signature_algorithm=signed_with_name(self.algorithm),
-            key_usages=_key_usage_names(self.key_usage),
-            extended_key_usages=() if eku is None else _extended_key_usage_names(eku),
+            key_usages=key_usage_names_of(self.key_usage),
+            extended_key_usages=() if eku is None else extended_key_usage_names_of(eku),
             is_ca=self.ca_path_length is not None,
             path_length=self.ca_path_length,
-            fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+            fingerprint_sha256=hashlib.sha256(der).hexdigest(),
         )
 
 
@@ -330,6 +291,48 @@ def issue_certificate_described(
 
     Raises what :func:`issue_certificate` raises.
     """
+    cert, info, _ = issue_certificate_encoded(
+        issuer=issuer,
+        public_key=public_key,
+        subject=subject,
+        sans=sans,
+        validity=validity,
+        signing_algorithm=signing_algorithm,
+        serial=serial,
+        ca_path_length=ca_path_length,
+        crl_distribution_point=crl_distribution_point,
+        server_auth_only=server_auth_only,
+    )
+    return cert, info
+
+
+class EncodedCertificate(NamedTuple):
+    """A certificate just issued, what describe_certificate says of it, and its PEM text."""
+
+    certificate: x509.Certificate
+    info: CertificateInfo
+    pem: str
+
+
+def issue_certificate_encoded(
+    *,
+    issuer: Issuer,
+    public_key: PublicKey,
+    subject: Subject | x509.Name,
+    sans: Sequence[str] = (),
+    validity: Validity,
+    signing_algorithm: SigningAlgorithm | None = None,
+    serial: int,
+    ca_path_length: int | None = None,
+    crl_distribution_point: str | None = None,
+    server_auth_only: bool = False,
+) -> EncodedCertificate:
+    """:func:`issue_certificate_described`, and the certificate's PEM text (what
+    :func:`~certherd.pki.parse.certificate_to_pem` gives): the certificate is encoded
+    once, for both its fingerprint and its PEM.
+
+    Raises what :func:`issue_certificate` raises.
+    """
     prepared = _prepare(
         issuer=issuer,
         public_key=public_key,
@@ -343,7 +346,8 @@ def issue_certificate_described(
         server_auth_only=server_auth_only,
     )
     cert = prepared.sign()
-    return cert, prepared.describe(cert)
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return EncodedCertificate(cert, prepared.describe(der), der_to_pem(der))
 
 
 def _prepare(
@@ -360,7 +364,7 @@ def _prepare(
     server_auth_only: bool,
 ) -> _Prepared:
     ca = issuer
-    algorithm = _signing(signing_algorithm, ca.key, ca.key_algorithm)
+    algorithm = signing_algorithm_for(signing_algorithm, ca.key_algorithm)
     key_algorithm = key_algorithm_of(public_key, field="PublicKey")
     _check_serial(serial)
     start, end = _clip(validity, ca)
@@ -382,41 +386,45 @@ def _prepare(
             "the certificate needs a subject or at least one subject alternative name",
             field="Subject",
         )
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(ca.name)
-        .public_key(public_key)
-        .serial_number(serial)
-        .not_valid_before(start)
-        .not_valid_after(end)
-    )
+    extensions: list[Extension] = []
     extended_key_usage: x509.ExtendedKeyUsage | None = None
     if ca_path_length is None:
-        key_usage = _KU_RSA_LEAF if isinstance(public_key, rsa.RSAPublicKey) else _KU_EC_LEAF
-        extended_key_usage = _EKU_SERVER if server_auth_only else _EKU_SERVER_CLIENT
-        builder = (
-            builder.add_extension(_BC_LEAF, critical=True)
-            .add_extension(key_usage, critical=True)
-            .add_extension(extended_key_usage, critical=False)
+        key_usage = KU_RSA_LEAF if key_algorithm.is_rsa else KU_EC_LEAF
+        extended_key_usage = EKU_SERVER if server_auth_only else EKU_SERVER_CLIENT
+        extensions += (
+            BC_LEAF_EXTENSION,
+            key_usage_extension(key_usage),
+            extended_key_usage_extension(extended_key_usage),
         )
     else:
-        key_usage = _KU_CA
-        builder = builder.add_extension(
-            x509.BasicConstraints(ca=True, path_length=ca_path_length), critical=True
-        ).add_extension(key_usage, critical=True)
+        key_usage = KU_CA
+        extensions += (
+            encoded(x509.BasicConstraints(ca=True, path_length=ca_path_length), critical=True),
+            key_usage_extension(key_usage),
+        )
     general_names = to_general_names(names)
     if general_names:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName(general_names), critical=len(name) == 0
+        extensions.append(
+            x509.Extension(_SAN, len(name) == 0, x509.SubjectAlternativeName(general_names))
         )
-    builder = builder.add_extension(
-        x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
-    ).add_extension(ca.authority_key_identifier, critical=False)
+    extensions += (
+        x509.Extension(_SKI, False, x509.SubjectKeyIdentifier.from_public_key(public_key)),
+        authority_key_extension(ca.authority_key_identifier),
+    )
     if crl_distribution_point is not None:
-        builder = builder.add_extension(
-            _crl_distribution_points(crl_distribution_point), critical=False
-        )
+        extensions.append(crl_extension(crl_distribution_point))
+    # The builder's setters check what _prepare has checked above, and copy the builder
+    # each time; the constructor takes it all at once. Times go in as naive UTC, as the
+    # setters would pass them on.
+    builder = x509.CertificateBuilder(
+        issuer_name=ca.name,
+        subject_name=name,
+        public_key=public_key,
+        serial_number=serial,
+        not_valid_before=_naive_utc(start),
+        not_valid_after=_naive_utc(end),
+        extensions=extensions,
+    )
     return _Prepared(
         builder=builder,
         ca=ca,

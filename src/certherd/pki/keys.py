@@ -8,7 +8,7 @@ refused with :class:`~certherd.errors.ValidationError` wherever a key enters the
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NoReturn, TypeAlias
+from typing import NoReturn, TypeAlias, cast
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -87,7 +87,11 @@ def key_algorithm_of(
         ValidationError: (naming ``field``) the key type, RSA size or curve is not one of
             the supported algorithms.
     """
-    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
+    kind = _KINDS.get(type(key))
+    if kind is None:
+        kind = _KINDS[type(key)] = _kind(key)
+    if kind == "rsa":
+        key = cast(rsa.RSAPrivateKey | rsa.RSAPublicKey, key)
         found = _RSA_SIZES.get(key.key_size)
         if found is None:
             raise ValidationError(
@@ -95,7 +99,8 @@ def key_algorithm_of(
                 field=field,
             )
         return found
-    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+    if kind == "ec":
+        key = cast(ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey, key)
         found = _EC_CURVES.get(key.curve.name)
         if found is None:
             raise ValidationError(
@@ -104,6 +109,19 @@ def key_algorithm_of(
             )
         return found
     _unsupported_kind(key, field)
+
+
+# The kind of key ("rsa", "ec" or "" for neither) by class: which classes the key ABCs
+# take as theirs does not change, and checking the ABCs takes longer than what follows.
+_KINDS: dict[type, str] = {}
+
+
+def _kind(key: object) -> str:
+    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
+        return "rsa"
+    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        return "ec"
+    return ""
 
 
 def _unsupported_kind(key: object, field: str) -> NoReturn:

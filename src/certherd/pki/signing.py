@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -117,6 +118,31 @@ def check_compatible(signing_algorithm: SigningAlgorithm, key: PrivateKey) -> No
         raise ValidationError(
             f"{algorithm} needs an RSA key, but the signing key is EC", field="SigningAlgorithm"
         )
+
+
+@lru_cache(maxsize=64)
+def signing_algorithm_for(
+    signing_algorithm: SigningAlgorithm | None, key_algorithm: KeyAlgorithm
+) -> SigningAlgorithm:
+    """The algorithm a key of ``key_algorithm`` signs with: ``signing_algorithm`` when given,
+    else :func:`default_signing_algorithm`.
+
+    Decides what :func:`check_compatible` decides, from the key's algorithm rather than
+    the key, and once per pair (issuing asks for every certificate).
+
+    Raises:
+        ValidationError: as :func:`check_compatible` raises it.
+    """
+    if signing_algorithm is None:
+        return default_signing_algorithm(key_algorithm)
+    algorithm = SigningAlgorithm(signing_algorithm)
+    if algorithm.is_ecdsa != KeyAlgorithm(key_algorithm).is_ec:
+        kinds = ("EC", "RSA") if algorithm.is_ecdsa else ("RSA", "EC")
+        raise ValidationError(
+            f"{algorithm} needs an {kinds[0]} key, but the signing key is {kinds[1]}",
+            field="SigningAlgorithm",
+        )
+    return algorithm
 
 
 def signed_with_name(algorithm: SigningAlgorithm) -> str:

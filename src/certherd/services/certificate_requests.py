@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from certherd.domain.arns import ArnFactory
@@ -36,11 +37,10 @@ from certherd.domain.clock import Clock
 from certherd.domain.records import IssuedCertificate
 from certherd.domain.tags import Tag, validate_tags
 from certherd.errors import CertherdError, LimitExceededError, ValidationError
-from certherd.pki.issue import Validity
+from certherd.pki.issue import Validity, common_name_subject
 from certherd.pki.keys import KeyAlgorithm, PrivateKey, generate_private_key
 from certherd.pki.names import validate_domain_name, validate_san
 from certherd.pki.parse import CertificateInfo
-from certherd.pki.subject import Subject
 from certherd.services.certificate_events import announce_available
 from certherd.services.keys import SealedKey, seal_private_key
 from certherd.services.lookup import load_issuing_authority
@@ -162,6 +162,12 @@ def _names(domain_name: str, sans: Sequence[str]) -> tuple[str, ...]:
             field="SubjectAlternativeNames",
         )
     return tuple(names)
+
+
+@lru_cache(maxsize=64)
+def _validity(now: datetime, days: int) -> Validity:
+    # The certificates of a batch share their validity (it is frozen).
+    return Validity(now, now + timedelta(days=days))
 
 
 class IssuedVersion(NamedTuple):
@@ -332,9 +338,9 @@ class CertificateRequests:
             uow,
             ca,
             public_key=key.public_key(),
-            subject=Subject(common_name=names[0] if len(names[0]) <= 64 else None),
+            subject=common_name_subject(names[0] if len(names[0]) <= 64 else None),
             sans=names,
-            validity=Validity(now, now + timedelta(days=validity_days)),
+            validity=_validity(now, validity_days),
             certificate_id=certificate_id,
             now=now,
         )

@@ -12,9 +12,9 @@ from cryptography import x509
 from certherd.domain.authority import AnyAuthority
 from certherd.domain.records import IssuedCertificate
 from certherd.errors import InvalidStateError
-from certherd.pki.issue import Issuer, Validity, issue_certificate_described, new_serial
+from certherd.pki.issue import Issuer, Validity, issue_certificate_encoded, new_serial
 from certherd.pki.keys import PublicKey
-from certherd.pki.parse import CertificateInfo, certificate_to_pem, load_chain
+from certherd.pki.parse import CertificateInfo, load_chain
 from certherd.pki.signing import SigningAlgorithm
 from certherd.pki.subject import Subject
 from certherd.services.keys import load_private_key
@@ -83,7 +83,7 @@ class Signer:
         authority: AnyAuthority,
         *,
         public_key: PublicKey,
-        subject: Subject,
+        subject: Subject | x509.Name,
         sans: Sequence[str],
         validity: Validity,
         signing_algorithm: SigningAlgorithm | None = None,
@@ -115,7 +115,7 @@ class Signer:
         authority: AnyAuthority,
         *,
         public_key: PublicKey,
-        subject: Subject,
+        subject: Subject | x509.Name,
         sans: Sequence[str],
         validity: Validity,
         signing_algorithm: SigningAlgorithm | None = None,
@@ -127,7 +127,7 @@ class Signer:
         """Sign one certificate, like :meth:`sign`, but leave its register entry
         (``Signed.record``) for the caller to store in the same unit of work."""
         issuer = self.issuer(uow, authority)
-        cert, info = issue_certificate_described(
+        cert, info, pem = issue_certificate_encoded(
             issuer=issuer,
             public_key=public_key,
             subject=subject,
@@ -143,7 +143,7 @@ class Signer:
             authority_id=authority.id,
             serial=info.serial,
             serial_int=info.serial_int,
-            certificate_pem=certificate_to_pem(cert),
+            certificate_pem=pem,
             not_after=info.not_after,
             issued_at=now,
             certificate_id=certificate_id,
