@@ -21,6 +21,9 @@ from typing import Any, Final
 from certherd.domain.clock import require_utc
 from certherd.errors import LimitExceededError, ValidationError
 
+#: One encoder for every envelope (json.dumps with options builds a new one per call).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 __all__ = [
     "DEFAULT_BUS",
     "EVENT_VERSION",
@@ -91,7 +94,7 @@ class Event:
 
     def to_json(self) -> str:
         """The envelope as compact JSON text (what the outbox stores)."""
-        return json.dumps(self.envelope(), ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT.encode(self.envelope())
 
     @classmethod
     def from_envelope(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -77,7 +78,14 @@ def _to_sqlite(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = _utc(value)
-    # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without its offset: no datetime copy needed.
+    return _sqlite_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_text(value: datetime) -> str:
+    # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without its offset: no datetime copy needed. The
+    # rows of one transaction share their instants (now, a validity's end), hence the cache;
+    # only UTC instants reach it, whose text is a function of their value.
     return value.isoformat(" ", "microseconds")[:26]
 
 
