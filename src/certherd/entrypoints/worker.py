@@ -50,6 +50,7 @@ class Worker:
         self._jobs = tuple(jobs)
         self._monotonic = monotonic
         self._due = [0.0] * len(self._jobs)
+        self._woken: set[int] = set()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -63,6 +64,15 @@ class Worker:
         self._due = [0.0] * len(self._jobs)
         self._wake.set()
 
+    def wake_job(self, name: str) -> None:
+        """Run the job ``name`` soon, idle or not; the other jobs keep their times. Safe
+        to call from any thread: a wake-up that comes while the job runs makes it run
+        once more."""
+        for index, job in enumerate(self._jobs):
+            if job.name == name:
+                self._woken.add(index)
+        self._wake.set()
+
     def run_pending(self) -> int:
         """Run each job that is due once; return how many items they handled in all."""
         handled = 0
@@ -70,8 +80,10 @@ class Worker:
             if self._stop.is_set():
                 break
             now = self._monotonic()
-            if self._due[index] > now:
+            if self._due[index] > now and index not in self._woken:
                 continue
+            # Before the run: a wake-up during it is kept for the next pass.
+            self._woken.discard(index)
             count = self._run_job(job)
             handled += count
             self._due[index] = now if count > 0 else now + job.idle_seconds
@@ -125,8 +137,9 @@ def build_worker(container: Container) -> Worker:
     events and expired subscriptions.
 
     Routing and delivery poll every 50 ms when idle (a PutEvents call reaches its targets'
-    queues in about that); the lifecycle ticks every ``settings.tick_seconds`` (each tick does only
-    what the ledger has not seen done); replays move on every second while any is active;
+    queues in about that), and a publish to a topic in this process wakes the delivery to
+    its subscribers at once; the lifecycle ticks every ``settings.tick_seconds`` (each tick
+    does only what the ledger has not seen done); replays move on every second while any is active;
     expired queue messages and archived events are swept every minute.
     """
     clock = container.clock
@@ -159,7 +172,7 @@ def build_worker(container: Container) -> Worker:
             prepared = True
         return container.router.route_batch(clock.now())
 
-    return Worker(
+    worker = Worker(
         [
             Job("router", route, EVENT_POLL_SECONDS),
             Job("delivery", deliver, EVENT_POLL_SECONDS),
@@ -169,3 +182,6 @@ def build_worker(container: Container) -> Worker:
             Job("retention", sweep, 60.0),
         ]
     )
+    # A publish in this process reaches its subscribers without waiting for the next poll.
+    container.publisher.on_published(lambda: worker.wake_job("notifications"))
+    return worker

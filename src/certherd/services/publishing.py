@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -138,6 +138,18 @@ class Publisher:
         self._topics = topics
         self._secrets = secrets
         self._filters = filters
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_published(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever a publish in this process wrote deliveries: a hint
+        that wakes the delivery workers of this process instead of their next poll. It
+        is called after the commit of :meth:`publish` and :meth:`publish_batch`, and by
+        :meth:`publish_in` before its caller commits; it must be quick and not raise."""
+        self._listeners.append(listener)
+
+    def _published(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     def publish(
         self,
@@ -155,8 +167,10 @@ class Publisher:
         now = self._clock.now()
         with self._uow() as uow:
             topic = self._topics.get_in(uow, caller, topic_arn, action=PUBLISH)
-            message_id = self._store(uow, topic, checked, now)
+            message_id, fanned_out = self._store(uow, topic, checked, now)
             uow.commit()
+        if fanned_out:
+            self._published()
         return message_id
 
     def publish_batch(
@@ -202,11 +216,16 @@ class Publisher:
                 field="PublishBatchRequestEntries",
             )
         now = self._clock.now()
+        fanned_out = False
         with self._uow() as uow:
             topic = self._topics.get_in(uow, caller, topic_arn, action=PUBLISH)
             for entry_id, item in checked:
-                successful.append((entry_id, self._store(uow, topic, item, now)))
+                message_id, wrote = self._store(uow, topic, item, now)
+                successful.append((entry_id, message_id))
+                fanned_out = fanned_out or wrote
             uow.commit()
+        if fanned_out:
+            self._published()
         return BatchResult(successful, failed)
 
     def publish_in(
@@ -224,7 +243,13 @@ class Publisher:
         Raises as :meth:`publish`."""
         checked = _check(message, None, None, None)
         topic = self._topics.get_in(uow, caller, topic_arn, action=PUBLISH)
-        return self._store(uow, topic, checked, now, message_id=message_id)
+        stored, fanned_out = self._store(uow, topic, checked, now, message_id=message_id)
+        if fanned_out:
+            # Before the commit: a worker of this process woken now runs its delivery job
+            # after the job that called this one has committed (one thread runs them in
+            # turn); any other reader finds the deliveries at its next poll.
+            self._published()
+        return stored
 
     # -- storing and fanning out --------------------------------------------------------------
 
@@ -236,7 +261,9 @@ class Publisher:
         now: datetime,
         *,
         message_id: str | None = None,
-    ) -> str:
+    ) -> tuple[str, bool]:
+        """Store the message and its deliveries; (its id, whether any delivery was
+        written)."""
         message_id = message_id or str(uuid.uuid4())
         sealed = None
         body: str | None = checked.message
@@ -267,7 +294,7 @@ class Publisher:
             if self._passes(subscription, checked, per_protocol.for_protocol(subscription.protocol))
         ]
         uow.topic_deliveries.add_many(deliveries)
-        return message_id
+        return message_id, bool(deliveries)
 
     def _passes(self, subscription: Subscription, checked: _Checked, body: str) -> bool:
         settings = subscription.settings

@@ -1,5 +1,7 @@
 """How one delivery reaches its subscriber, protocol by protocol: what is sent (SNS's JSON
 envelope, the raw message, a readable mail, the Lambda event) and through which channel.
+The signed envelopes come from :mod:`.topic_envelopes`, made once per batch where the
+subscribers of a message share them.
 
 :meth:`TopicChannels.send` makes one attempt and reports it as an :class:`AttemptResult`;
 it never raises for a failed delivery. An http(s) endpoint succeeds with a 2xx answer;
@@ -10,26 +12,19 @@ from __future__ import annotations
 
 import json
 import shlex
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, TypeVar
+from typing import Final
 
-from certherd.domain.delivery_policy import EffectiveDeliveryPolicy
 from certherd.domain.queue_messages import MessageAttributeValue
 from certherd.domain.sns_envelopes import (
     function_event,
     http_headers,
-    notification_document,
-    subscription_confirmation_document,
-    unsubscribe_confirmation_document,
 )
-from certherd.domain.sns_messages import resolve_message_structure, sns_timestamp
-from certherd.domain.subscriptions import Subscription, SubscriptionProtocol
-from certherd.domain.topic_deliveries import MAX_ERROR, DeliveryKind, TopicDelivery, TopicMessage
-from certherd.domain.topics import Topic
+from certherd.domain.sns_messages import sns_timestamp
+from certherd.domain.subscriptions import SubscriptionProtocol
+from certherd.domain.topic_deliveries import MAX_ERROR, DeliveryKind
 from certherd.errors import CertherdError
 from certherd.services.channel_ports import (
     AppriseSender,
@@ -47,6 +42,8 @@ from certherd.services.notification_signing import NotificationSigner
 from certherd.services.ports import UnitOfWorkFactory
 from certherd.services.queues import QueueService
 from certherd.services.subscriptions import SnsLinks
+from certherd.services.topic_documents import pretty_json
+from certherd.services.topic_envelopes import DeliveryJob, Envelopes, required
 
 __all__ = ["AttemptResult", "DeliveryJob", "TopicChannels"]
 
@@ -59,49 +56,12 @@ _CONFIRMATION_SUBJECT: Final = "AWS Notification - Subscription Confirmation"
 
 
 @dataclass(frozen=True)
-class DeliveryJob:
-    """A delivery with everything needed to make it: the published message (opened), the
-    subscriber's real endpoint and, for confirmations, the token."""
-
-    delivery: TopicDelivery
-    subscription: Subscription
-    topic: Topic
-    policy: EffectiveDeliveryPolicy
-    endpoint: str
-    message: TopicMessage | None = None
-    body: str | None = None
-    token: str | None = None
-
-
-@dataclass(frozen=True)
 class AttemptResult:
     succeeded: bool
     latency_ms: float
     status_code: int | None = None
     error: str | None = None
     retryable: bool = True
-
-
-class _Signatures:
-    """Signatures by string to sign: the subscriptions of one message share theirs."""
-
-    def __init__(self, sign: Callable[[bytes, str], str]) -> None:
-        self._sign = sign
-        self._done: dict[tuple[bytes, str], str] = {}
-        self._lock = threading.Lock()
-
-    def signer(self, version: str) -> Callable[[bytes], str]:
-        def sign(data: bytes) -> str:
-            key = (data, version)
-            with self._lock:
-                found = self._done.get(key)
-            if found is None:
-                found = self._sign(data, version)
-                with self._lock:
-                    self._done[key] = found
-            return found
-
-        return sign
 
 
 class TopicChannels:
@@ -120,19 +80,18 @@ class TopicChannels:
     ) -> None:
         self._uow = uow
         self._links = links
-        self._signer = signer
         self._http = http
         self._apprise = apprise
         self._commands = commands
         self._mail = mail
         self._renderer = renderer
         self._queues = queues
-        self._signatures = _Signatures(lambda data, version: signer.current().sign(data, version))
+        self._envelopes = Envelopes(signer=signer, links=links)
 
     def new_batch(self) -> None:
-        """Forget the signatures of the previous batch."""
-        key = self._signer.current()
-        self._signatures = _Signatures(key.sign)
+        """Start a batch: forget what the deliveries of the previous one shared (its
+        signing key, signatures, documents and texts)."""
+        self._envelopes.new_batch()
 
     # -- one attempt --------------------------------------------------------------------------
 
@@ -171,57 +130,11 @@ class TopicChannels:
 
     def text_for(self, job: DeliveryJob) -> str:
         """The message text this subscriber receives (MessageStructure applied)."""
-        message = job.message
-        if message is None or job.body is None:
-            return ""
-        return resolve_message_structure(job.body, message.structure).for_protocol(
-            job.subscription.protocol.value
-        )
+        return self._envelopes.text_for(job)
 
     def document(self, job: DeliveryJob) -> dict[str, object]:
         """The JSON envelope of the delivery, signed."""
-        topic = job.topic
-        version = topic.settings.signature_version
-        key = self._signer.current()
-        sign = self._signatures.signer(version)
-        delivery = job.delivery
-        if delivery.kind is DeliveryKind.NOTIFICATION:
-            message = _required(job.message)
-            return notification_document(
-                message_id=delivery.message_id,
-                topic_arn=topic.arn,
-                subject=message.subject,
-                message=self.text_for(job),
-                timestamp=message.published_at,
-                signature_version=version,
-                signing_cert_url=key.certificate_url,
-                unsubscribe_url=self._links.unsubscribe(job.subscription.arn),
-                message_attributes=message.attributes,
-                sign=sign,
-            )
-        token = _required(job.token)
-        if delivery.kind is DeliveryKind.SUBSCRIPTION_CONFIRMATION:
-            return subscription_confirmation_document(
-                message_id=delivery.message_id,
-                topic_arn=topic.arn,
-                token=token,
-                subscribe_url=self._links.confirm(topic.arn, token),
-                timestamp=delivery.created_at,
-                signature_version=version,
-                signing_cert_url=key.certificate_url,
-                sign=sign,
-            )
-        return unsubscribe_confirmation_document(
-            message_id=delivery.message_id,
-            topic_arn=topic.arn,
-            subscription_arn=job.subscription.arn,
-            token=token,
-            subscribe_url=self._links.confirm(topic.arn, token),
-            timestamp=delivery.created_at,
-            signature_version=version,
-            signing_cert_url=key.certificate_url,
-            sign=sign,
-        )
+        return self._envelopes.document(job)
 
     def dead_letter_body(self, job: DeliveryJob) -> str:
         """What goes to the subscription's dead-letter queue: the message as a queue
@@ -237,7 +150,12 @@ class TopicChannels:
             job.subscription.settings.raw_message_delivery
             and job.delivery.kind is DeliveryKind.NOTIFICATION
         )
-        body = self.text_for(job) if raw else json.dumps(self.document(job), indent=2)
+        if raw:
+            body = self.text_for(job)
+        elif job.delivery.kind is DeliveryKind.NOTIFICATION:
+            body = self._envelopes.notification_json(job)
+        else:
+            body = pretty_json(self.document(job))
         headers = http_headers(
             message_type=job.delivery.kind.value,
             message_id=job.delivery.message_id,
@@ -293,14 +211,14 @@ class TopicChannels:
                 subscription_arn=job.subscription.arn,
                 message_id=job.delivery.message_id,
                 topic_arn=job.topic.arn,
-                subject=_required(job.message).subject,
+                subject=required(job.message).subject,
                 message=self.text_for(job),
                 timestamp=str(document["Timestamp"]),
                 signature_version=str(document["SignatureVersion"]),
                 signing_cert_url=str(document["SigningCertURL"]),
                 unsubscribe_url=str(document["UnsubscribeURL"]),
-                message_attributes=_required(job.message).attributes,
-                sign=self._signatures.signer(job.topic.settings.signature_version),
+                message_attributes=required(job.message).attributes,
+                sign=self._envelopes.signer_for(job.topic.settings.signature_version),
             )
             stdin = json.dumps(event)
         result = self._commands.run(
@@ -330,16 +248,16 @@ class TopicChannels:
             return self._renderer.render_confirmation(
                 topic_arn=topic.arn,
                 topic_display_name=topic.settings.display_name,
-                confirm_url=self._links.confirm(topic.arn, _required(job.token)),
+                confirm_url=self._links.confirm(topic.arn, required(job.token)),
             )
         if kind is DeliveryKind.UNSUBSCRIBE_CONFIRMATION:
             return mail_content(
                 f"Unsubscribed from {topic.settings.display_name or topic.name}",
                 f"This address no longer receives notifications from {topic.arn}.\n\n"
                 "If that was a mistake, restore the subscription (within two days):\n"
-                f"{self._links.confirm(topic.arn, _required(job.token))}\n",
+                f"{self._links.confirm(topic.arn, required(job.token))}\n",
             )
-        message = _required(job.message)
+        message = required(job.message)
         return self._renderer.render_notification(
             RenderInput(
                 topic_arn=topic.arn,
@@ -361,7 +279,7 @@ class TopicChannels:
                 else (job.message.subject if job.message and job.message.subject else None)
                 or _NOTIFICATION_SUBJECT
             )
-            content = mail_content(subject, json.dumps(self.document(job), indent=2))
+            content = mail_content(subject, pretty_json(self.document(job)))
         else:
             content = self._readable(job)
         sender, sender_name = self._mail.sender()
@@ -384,12 +302,3 @@ class TopicChannels:
 
 def _since(started: float) -> float:
     return (time.perf_counter() - started) * 1000.0
-
-
-_T = TypeVar("_T")
-
-
-def _required(value: _T | None) -> _T:
-    if value is None:
-        raise ValueError("the delivery lacks what its kind needs")
-    return value

@@ -5,8 +5,9 @@
 
 1. **Claim** due PENDING deliveries in one short transaction (a lease; ``FOR UPDATE SKIP
    LOCKED`` on PostgreSQL).
-2. **Prepare** each: its subscription, topic and message are read (bodies of encrypted
-   topics opened); a delivery whose subscription is gone, or no longer in the state the
+2. **Prepare** each: the subscriptions, topics and messages of the batch are read in bulk,
+   in the claim's transaction (bodies of encrypted topics and sealed endpoints opened once
+   per batch); a delivery whose subscription is gone, or no longer in the state the
    delivery was made for, is DROPPED; one over its subscription's throttle is put off.
 3. **Attempt** them, several at once (threads: the channels wait on the network).
 4. **Record** every attempt and every outcome in one transaction: DELIVERED; PENDING again
@@ -23,7 +24,7 @@ from __future__ import annotations
 import logging
 import random as random_module
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
@@ -63,6 +64,34 @@ DEFAULT_LEASE_SECONDS: Final = 60
 _log = logging.getLogger("certherd.topic_delivery")
 
 
+#: Effective delivery policies kept, by (protocol, topic policy, subscription policy).
+_POLICY_CACHE: Final = 1024
+#: The state a subscription must be in for a delivery of each kind to be made.
+_WANTED: Final = {
+    DeliveryKind.NOTIFICATION: SubscriptionState.CONFIRMED,
+    DeliveryKind.SUBSCRIPTION_CONFIRMATION: SubscriptionState.PENDING_CONFIRMATION,
+    DeliveryKind.UNSUBSCRIBE_CONFIRMATION: SubscriptionState.DELETED,
+}
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What a batch of deliveries needs from storage, read in bulk."""
+
+    messages: dict[str, TopicMessage]
+    subscriptions: dict[str, Subscription]
+    topics: dict[str, Topic]
+
+
+def _load(uow: UnitOfWork, claimed: Sequence[TopicDelivery]) -> _Loaded:
+    messages = uow.topic_messages.get_many(
+        [d.message_id for d in claimed if d.kind is DeliveryKind.NOTIFICATION]
+    )
+    subscriptions = uow.subscriptions.get_many({d.subscription_id for d in claimed})
+    topics = uow.topics.get_many_by_id({s.topic_id for s in subscriptions.values()})
+    return _Loaded(messages, subscriptions, topics)
+
+
 @dataclass(frozen=True)
 class _Outcome:
     job: DeliveryJob
@@ -93,8 +122,15 @@ class TopicDeliveryWorker:
         self._secrets = secrets
         self._lease = timedelta(seconds=lease_seconds)
         self._random: RandomSource = random or random_module.Random().random
+        self._parallel = parallel
         self._pool = ThreadPoolExecutor(parallel, thread_name_prefix="certherd-topic-delivery")
         self._throttles: dict[str, Throttle] = {}
+        self._policies: dict[tuple[str, str | None, str | None], EffectiveDeliveryPolicy] = {}
+
+    @property
+    def parallel(self) -> int:
+        """How many deliveries of a batch are attempted at once."""
+        return self._parallel
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -106,12 +142,20 @@ class TopicDeliveryWorker:
             claimed = uow.topic_deliveries.claim_due(
                 now, lease_until=now + self._lease, limit=limit
             )
+            # What the deliveries need is read in the claim's transaction: one fewer.
+            loaded = _load(uow, claimed) if claimed else None
             uow.commit()
-        if not claimed:
+        if loaded is None:
             return 0
-        jobs, settled = self._prepare(claimed, now)
+        jobs, settled = self._prepare(claimed, loaded, now)
         self._channels.new_batch()
-        outcomes = list(self._pool.map(lambda job: _Outcome(job, self._attempt(job, now)), jobs))
+        futures = [self._pool.submit(self._attempt, job, now) for job in jobs]
+        # Woken once, when all are done: a wake-up per attempt would take the GIL from the
+        # threads still sending.
+        wait(futures)
+        outcomes = [
+            _Outcome(job, future.result()) for job, future in zip(jobs, futures, strict=True)
+        ]
         self._record(outcomes, settled, now)
         return len(claimed)
 
@@ -125,41 +169,26 @@ class TopicDeliveryWorker:
     # -- preparing -----------------------------------------------------------------------------
 
     def _prepare(
-        self, claimed: Sequence[TopicDelivery], now: datetime
+        self, claimed: Sequence[TopicDelivery], loaded: _Loaded, now: datetime
     ) -> tuple[list[DeliveryJob], list[tuple[TopicDelivery, datetime]]]:
         """The jobs to attempt, and the deliveries settled without an attempt (dropped, or
         put off by a throttle) in their new state, each with its lease."""
         jobs: list[DeliveryJob] = []
         settled: list[tuple[TopicDelivery, datetime]] = []
-        with self._uow() as uow:
-            messages = uow.topic_messages.get_many(
-                [d.message_id for d in claimed if d.kind is DeliveryKind.NOTIFICATION]
-            )
-            subscriptions: dict[str, Subscription | None] = {}
-            topics: dict[str, Topic | None] = {}
-            for delivery in claimed:
-                if delivery.subscription_id not in subscriptions:
-                    subscriptions[delivery.subscription_id] = uow.subscriptions.get(
-                        delivery.subscription_id
-                    )
-                subscription = subscriptions[delivery.subscription_id]
-                topic = None
-                if subscription is not None:
-                    if subscription.topic_id not in topics:
-                        topics[subscription.topic_id] = uow.topics.get_by_id(subscription.topic_id)
-                    topic = topics[subscription.topic_id]
-                job = self._job(delivery, subscription, topic, messages)
-                lease = _lease_of(delivery)
-                if job is None:
-                    settled.append((_finished(delivery, DeliveryState.DROPPED, now, None), lease))
-                    continue
-                later = self._throttled(job, now)
-                if later is not None:
-                    settled.append(
-                        (replace(delivery, next_attempt_at=later, lease_until=None), lease)
-                    )
-                    continue
-                jobs.append(job)
+        opened: dict[tuple[str, str], str] = {}
+        for delivery in claimed:
+            subscription = loaded.subscriptions.get(delivery.subscription_id)
+            topic = None if subscription is None else loaded.topics.get(subscription.topic_id)
+            job = self._job(delivery, subscription, topic, loaded.messages, opened)
+            lease = _lease_of(delivery)
+            if job is None:
+                settled.append((_finished(delivery, DeliveryState.DROPPED, now, None), lease))
+                continue
+            later = self._throttled(job, now)
+            if later is not None:
+                settled.append((replace(delivery, next_attempt_at=later, lease_until=None), lease))
+                continue
+            jobs.append(job)
         return jobs, settled
 
     def _job(
@@ -168,18 +197,20 @@ class TopicDeliveryWorker:
         subscription: Subscription | None,
         topic: Topic | None,
         messages: dict[str, TopicMessage],
+        opened: dict[tuple[str, str], str],
     ) -> DeliveryJob | None:
+        """The job of ``delivery``, or None when it is not to be made. ``opened``: the
+        endpoints and bodies of this batch opened so far (each costs a decryption when
+        sealed)."""
         if subscription is None or topic is None:
             return None
-        wanted = {
-            DeliveryKind.NOTIFICATION: SubscriptionState.CONFIRMED,
-            DeliveryKind.SUBSCRIPTION_CONFIRMATION: SubscriptionState.PENDING_CONFIRMATION,
-            DeliveryKind.UNSUBSCRIBE_CONFIRMATION: SubscriptionState.DELETED,
-        }[delivery.kind]
-        if subscription.state is not wanted:
+        if subscription.state is not _WANTED[delivery.kind]:
             return None
-        policy = _policy(subscription, topic)
-        endpoint = self._subscriptions.endpoint_of(subscription)
+        policy = self._policy(subscription, topic)
+        endpoint = opened.get(("endpoint", subscription.id))
+        if endpoint is None:
+            endpoint = self._subscriptions.endpoint_of(subscription)
+            opened["endpoint", subscription.id] = endpoint
         if delivery.kind is not DeliveryKind.NOTIFICATION:
             token = self._subscriptions.token_of(subscription)
             if token is None:
@@ -190,10 +221,27 @@ class TopicDeliveryWorker:
             return None
         body = message.body
         if body is None and message.sealed_body is not None:
-            body = self._secrets.open(
-                message.sealed_body, context=message_context(message.id)
-            ).decode()
+            body = opened.get(("body", message.id))
+            if body is None:
+                body = self._secrets.open(
+                    message.sealed_body, context=message_context(message.id)
+                ).decode()
+                opened["body", message.id] = body
         return DeliveryJob(delivery, subscription, topic, policy, endpoint, message, body)
+
+    def _policy(self, subscription: Subscription, topic: Topic) -> EffectiveDeliveryPolicy:
+        """The subscription's effective delivery policy, parsed once per distinct text."""
+        key = (
+            subscription.protocol.value,
+            topic.settings.delivery_policy,
+            subscription.settings.delivery_policy,
+        )
+        policy = self._policies.get(key)
+        if policy is None:
+            if len(self._policies) >= _POLICY_CACHE:
+                self._policies.clear()
+            policy = self._policies[key] = _policy(subscription, topic)
+        return policy
 
     def _throttled(self, job: DeliveryJob, now: datetime) -> datetime | None:
         rate = job.policy.throttle.max_receives_per_second

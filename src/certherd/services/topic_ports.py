@@ -44,6 +44,9 @@ class TopicRepository(Protocol):
 
     def get_by_id(self, topic_id: str) -> Topic | None: ...
 
+    def get_many_by_id(self, topic_ids: Iterable[str]) -> dict[str, Topic]:
+        """The topics of ``topic_ids`` that exist, by id."""
+
     def page(self, account: str, *, after: str | None, limit: int) -> list[Topic]:
         """The account's topics by name, from after ``after``."""
 
@@ -62,6 +65,9 @@ class SubscriptionRepository(Protocol):
         """Store every field of ``subscription``."""
 
     def get(self, subscription_id: str) -> Subscription | None: ...
+
+    def get_many(self, subscription_ids: Iterable[str]) -> dict[str, Subscription]:
+        """The subscriptions of ``subscription_ids`` that exist (deleted ones too), by id."""
 
     def find_by_token(self, topic_id: str, token_digest: str) -> Subscription | None: ...
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +33,16 @@ _a = delivery_attempts.c
 _PENDING = DeliveryState.PENDING.value
 
 
+# Statements built once: building one costs more than running it on SQLite.
+_INSERT_MESSAGE = topic_messages.insert()
+_MESSAGES = (
+    sa.select(topic_messages, topics.c.arn.label("topic_arn"))
+    .join(topics, topics.c.id == _m.topic_id)
+    .where(_m.id.in_(sa.bindparam("b_ids", expanding=True)))
+)
+_INSERT_DELIVERY = topic_deliveries.insert()
+
+
 class SqlTopicMessageRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._conn = connection
@@ -41,17 +50,18 @@ class SqlTopicMessageRepository:
     def add(self, message: TopicMessage) -> None:
         attributes = {name: _attribute_json(value) for name, value in message.attributes.items()}
         self._conn.execute(
-            topic_messages.insert().values(
-                id=message.id,
-                account=message.account,
-                topic_id=message.topic_id,
-                subject=message.subject,
-                body=message.body,
-                body_sealed=message.sealed_body,
-                structure=message.structure,
-                attributes=attributes or None,
-                published_at=message.published_at,
-            )
+            _INSERT_MESSAGE,
+            {
+                "id": message.id,
+                "account": message.account,
+                "topic_id": message.topic_id,
+                "subject": message.subject,
+                "body": message.body,
+                "body_sealed": message.sealed_body,
+                "structure": message.structure,
+                "attributes": attributes or None,
+                "published_at": message.published_at,
+            },
         )
 
     def get(self, message_id: str) -> TopicMessage | None:
@@ -60,12 +70,8 @@ class SqlTopicMessageRepository:
     def get_many(self, message_ids: Sequence[str]) -> dict[str, TopicMessage]:
         if not message_ids:
             return {}
-        query = (
-            sa.select(topic_messages, topics.c.arn.label("topic_arn"))
-            .join(topics, topics.c.id == _m.topic_id)
-            .where(_m.id.in_(list(set(message_ids))))
-        )
-        return {row.id: _message(row) for row in self._conn.execute(query)}
+        rows = self._conn.execute(_MESSAGES, {"b_ids": list(set(message_ids))})
+        return {row.id: _message(row) for row in rows}
 
 
 def _attribute_json(value: MessageAttributeValue) -> dict[str, str]:
@@ -122,7 +128,7 @@ def _delivery_values(delivery: TopicDelivery) -> dict[str, Any]:
     }
 
 
-def _delivery(row: sa.Row[Any]) -> TopicDelivery:
+def _delivery(row: sa.Row[Any], *, lease_until: datetime | None = None) -> TopicDelivery:
     return TopicDelivery(
         id=row.id,
         account=row.account,
@@ -136,76 +142,100 @@ def _delivery(row: sa.Row[Any]) -> TopicDelivery:
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
         created_at=row.created_at,
-        lease_until=row.lease_until,
+        lease_until=row.lease_until if lease_until is None else lease_until,
         last_status_code=row.last_status_code,
         last_error=row.last_error,
         finished_at=row.finished_at,
     )
 
 
-_UPDATE_CLAIMED = (
-    topic_deliveries.update()
+_CLAIM = (
+    sa.select(topic_deliveries)
     .where(
-        _d.id == sa.bindparam("b_id"),
         _d.state == _PENDING,
-        _d.lease_until == sa.bindparam("b_lease"),
+        _d.next_attempt_at <= sa.bindparam("b_now"),
+        sa.or_(_d.lease_until.is_(None), _d.lease_until <= sa.bindparam("b_now")),
     )
-    .values(
-        state=sa.bindparam("b_state"),
-        attempts=sa.bindparam("b_attempts"),
-        next_attempt_at=sa.bindparam("b_next_attempt_at"),
-        lease_until=sa.bindparam("b_lease_until"),
-        last_status_code=sa.bindparam("b_last_status_code"),
-        last_error=sa.bindparam("b_last_error"),
-        finished_at=sa.bindparam("b_finished_at"),
-    )
+    .order_by(_d.next_attempt_at, _d.id)
+    .limit(sa.bindparam("b_limit"))
+)
+# Concurrent workers take different rows instead of queueing on each other's.
+_CLAIM_POSTGRESQL = _CLAIM.with_for_update(skip_locked=True)
+_LEASES = sa.select(_d.id, _d.state, _d.lease_until).where(
+    _d.id.in_(sa.bindparam("b_ids", expanding=True))
+)
+_LEASES_POSTGRESQL = _LEASES.with_for_update()
+_LEASE = (
+    topic_deliveries.update()
+    .where(_d.id.in_(sa.bindparam("b_ids", expanding=True)))
+    .values(lease_until=sa.bindparam("b_lease_until"))
+)
+
+_NEW_VALUES: dict[str, sa.BindParameter[Any]] = {
+    "state": sa.bindparam("b_state"),
+    "attempts": sa.bindparam("b_attempts"),
+    "next_attempt_at": sa.bindparam("b_next_attempt_at"),
+    "lease_until": sa.bindparam("b_lease_until"),
+    "last_status_code": sa.bindparam("b_last_status_code"),
+    "last_error": sa.bindparam("b_last_error"),
+    "finished_at": sa.bindparam("b_finished_at"),
+}
+_UPDATE_KEYS = (
+    "b_lease",
+    "b_state",
+    "b_attempts",
+    "b_next_attempt_at",
+    "b_lease_until",
+    "b_last_status_code",
+    "b_last_error",
+    "b_finished_at",
+)
+# The lease is checked again by each update: it can only land on a lease still held. (Not
+# the state, checked with the lease when the rows are read and locked: with it SQLite
+# would walk the index of every PENDING delivery instead of looking the ids up.)
+_HELD = (_d.lease_until == sa.bindparam("b_lease"),)
+_UPDATE_CLAIMED = (
+    topic_deliveries.update().where(_d.id == sa.bindparam("b_id"), *_HELD).values(_NEW_VALUES)
+)
+_UPDATE_CLAIMED_ALIKE = (
+    topic_deliveries.update()
+    .where(_d.id.in_(sa.bindparam("b_ids", expanding=True)), *_HELD)
+    .values(_NEW_VALUES)
 )
 
 
-def _update_params(delivery: TopicDelivery, lease: datetime) -> dict[str, Any]:
-    return {
-        "b_id": delivery.id,
-        "b_lease": lease,
-        "b_state": delivery.state.value,
-        "b_attempts": delivery.attempts,
-        "b_next_attempt_at": delivery.next_attempt_at,
-        "b_lease_until": delivery.lease_until,
-        "b_last_status_code": delivery.last_status_code,
-        "b_last_error": delivery.last_error,
-        "b_finished_at": delivery.finished_at,
-    }
+def _new_values(delivery: TopicDelivery, lease: datetime) -> tuple[Any, ...]:
+    """The values of :data:`_UPDATE_KEYS` for ``delivery``."""
+    return (
+        lease,
+        delivery.state.value,
+        delivery.attempts,
+        delivery.next_attempt_at,
+        delivery.lease_until,
+        delivery.last_status_code,
+        delivery.last_error,
+        delivery.finished_at,
+    )
 
 
 class SqlTopicDeliveryRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._conn = connection
+        self._postgresql = connection.dialect.name == "postgresql"
 
     def add_many(self, deliveries: Sequence[TopicDelivery]) -> None:
         if deliveries:
-            self._conn.execute(topic_deliveries.insert(), [_delivery_values(d) for d in deliveries])
+            self._conn.execute(_INSERT_DELIVERY, [_delivery_values(d) for d in deliveries])
 
     def claim_due(self, now: datetime, *, lease_until: datetime, limit: int) -> list[TopicDelivery]:
-        query = (
-            sa.select(topic_deliveries)
-            .where(
-                _d.state == _PENDING,
-                _d.next_attempt_at <= now,
-                sa.or_(_d.lease_until.is_(None), _d.lease_until <= now),
-            )
-            .order_by(_d.next_attempt_at, _d.id)
-            .limit(limit)
-        )
-        if self._conn.dialect.name == "postgresql":
-            # Concurrent workers take different rows instead of queueing on each other's.
-            query = query.with_for_update(skip_locked=True)
-        found = [_delivery(row) for row in self._conn.execute(query)]
+        query = _CLAIM_POSTGRESQL if self._postgresql else _CLAIM
+        rows = self._conn.execute(query, {"b_now": now, "b_limit": limit})
+        found = [_delivery(row, lease_until=lease_until) for row in rows]
         if found:
             self._conn.execute(
-                topic_deliveries.update()
-                .where(_d.id.in_([d.id for d in found]))
-                .values(lease_until=lease_until)
+                _LEASE, {"b_ids": [d.id for d in found], "b_lease_until": lease_until}
             )
-        return [replace(d, lease_until=lease_until) for d in found]
+        return found
 
     def update_claimed(self, delivery: TopicDelivery, *, lease_until: datetime) -> bool:
         return not self.update_many_claimed([(delivery, lease_until)])
@@ -213,12 +243,36 @@ class SqlTopicDeliveryRepository:
     def update_many_claimed(
         self, deliveries: Sequence[tuple[TopicDelivery, datetime]]
     ) -> list[str]:
-        lost: list[str] = []
+        # The leases still held are read first (locked on PostgreSQL; SQLite's write
+        # transaction holds the whole database), so that the updates can go in a few
+        # statements: drivers do not say which rows of an executemany matched. The rows
+        # are found by id alone, so that SQLite looks them up by primary key rather than
+        # walking the index of every PENDING delivery; state and lease are checked here.
+        if not deliveries:
+            return []
+        leases = {delivery.id: lease for delivery, lease in deliveries}
+        query = _LEASES_POSTGRESQL if self._postgresql else _LEASES
+        held = {
+            row.id
+            for row in self._conn.execute(query, {"b_ids": list(leases)})
+            if row.state == _PENDING and row.lease_until == leases[row.id]
+        }
+        # Deliveries given the same values (a batch delivered at one instant, say) are
+        # updated by one statement.
+        alike: dict[tuple[Any, ...], list[str]] = {}
         for delivery, lease in deliveries:
-            result = self._conn.execute(_UPDATE_CLAIMED, _update_params(delivery, lease))
-            if result.rowcount != 1:
-                lost.append(delivery.id)
-        return lost
+            if delivery.id in held:
+                alike.setdefault(_new_values(delivery, lease), []).append(delivery.id)
+        singles: list[dict[str, Any]] = []
+        for values, ids in alike.items():
+            params = dict(zip(_UPDATE_KEYS, values, strict=True))
+            if len(ids) == 1:
+                singles.append({**params, "b_id": ids[0]})
+            else:
+                self._conn.execute(_UPDATE_CLAIMED_ALIKE, {**params, "b_ids": ids})
+        if singles:
+            self._conn.execute(_UPDATE_CLAIMED, singles)
+        return [delivery.id for delivery, _ in deliveries if delivery.id not in held]
 
     def add_attempts(self, attempts: Sequence[DeliveryAttempt]) -> None:
         if attempts:

@@ -44,6 +44,19 @@ def _topic_values(topic: Topic) -> dict[str, Any]:
     }
 
 
+# Built once: building a statement costs more than running these on SQLite.
+_TOPIC_BY_NAME = sa.select(topics).where(
+    _t.account == sa.bindparam("b_account"), _t.name == sa.bindparam("b_name")
+)
+_TOPIC_BY_ID = sa.select(topics).where(_t.id == sa.bindparam("b_id"))
+_TOPICS_BY_ID = sa.select(topics).where(_t.id.in_(sa.bindparam("b_ids", expanding=True)))
+_TAGS = (
+    sa.select(topic_tags)
+    .where(topic_tags.c.topic_id.in_(sa.bindparam("b_ids", expanding=True)))
+    .order_by(topic_tags.c.topic_id, topic_tags.c.key)
+)
+
+
 class SqlTopicRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._conn = connection
@@ -65,16 +78,21 @@ class SqlTopicRepository:
         self._conn.execute(topics.update().where(_t.id == topic.id).values(**_topic_values(topic)))
 
     def get(self, account: str, name: str) -> Topic | None:
-        rows = self._conn.execute(
-            sa.select(topics).where(_t.account == account, _t.name == name)
-        ).all()
+        rows = self._conn.execute(_TOPIC_BY_NAME, {"b_account": account, "b_name": name}).all()
         found = self._with_tags(rows)
         return found[0] if found else None
 
     def get_by_id(self, topic_id: str) -> Topic | None:
-        rows = self._conn.execute(sa.select(topics).where(_t.id == topic_id)).all()
+        rows = self._conn.execute(_TOPIC_BY_ID, {"b_id": topic_id}).all()
         found = self._with_tags(rows)
         return found[0] if found else None
+
+    def get_many_by_id(self, topic_ids: Iterable[str]) -> dict[str, Topic]:
+        wanted = builtins.list(set(topic_ids))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(_TOPICS_BY_ID, {"b_ids": wanted}).all()
+        return {topic.id: topic for topic in self._with_tags(rows)}
 
     def page(self, account: str, *, after: str | None, limit: int) -> builtins.list[Topic]:
         query = sa.select(topics).where(_t.account == account)
@@ -126,11 +144,7 @@ class SqlTopicRepository:
         if not rows:
             return []
         tags: dict[str, builtins.list[Tag]] = defaultdict(builtins.list)
-        for tag in self._conn.execute(
-            sa.select(topic_tags)
-            .where(topic_tags.c.topic_id.in_([row.id for row in rows]))
-            .order_by(topic_tags.c.topic_id, topic_tags.c.key)
-        ):
+        for tag in self._conn.execute(_TAGS, {"b_ids": [row.id for row in rows]}):
             tags[tag.topic_id].append(Tag(tag.key, tag.value))
         return [_topic(row, tuple(tags.get(row.id, ()))) for row in rows]
 
@@ -180,6 +194,12 @@ _SUBSCRIPTION_QUERY = sa.select(subscriptions, _t.arn.label("topic_arn")).join(
     topics, _t.id == _s.topic_id
 )
 
+_SUBSCRIPTIONS_BY_ID = _SUBSCRIPTION_QUERY.where(_s.id.in_(sa.bindparam("b_ids", expanding=True)))
+_FOR_TOPIC = _SUBSCRIPTION_QUERY.where(
+    _s.topic_id == sa.bindparam("b_topic_id"),
+    _s.state.in_(sa.bindparam("b_states", expanding=True)),
+).order_by(_s.created_at, _s.id)
+
 
 class SqlSubscriptionRepository:
     """Subscriptions; ``<topic ARN>:<id>`` is a subscription's ARN."""
@@ -202,6 +222,13 @@ class SqlSubscriptionRepository:
     def get(self, subscription_id: str) -> Subscription | None:
         return self._one(_SUBSCRIPTION_QUERY.where(_s.id == subscription_id))
 
+    def get_many(self, subscription_ids: Iterable[str]) -> dict[str, Subscription]:
+        wanted = builtins.list(set(subscription_ids))
+        if not wanted:
+            return {}
+        rows = self._conn.execute(_SUBSCRIPTIONS_BY_ID, {"b_ids": wanted})
+        return {row.id: _subscription(row) for row in rows}
+
     def find_by_token(self, topic_id: str, token_digest: str) -> Subscription | None:
         return self._one(
             _SUBSCRIPTION_QUERY.where(_s.topic_id == topic_id, _s.token_digest == token_digest)
@@ -221,10 +248,10 @@ class SqlSubscriptionRepository:
     def for_topic(
         self, topic_id: str, *, states: Sequence[SubscriptionState]
     ) -> builtins.list[Subscription]:
-        query = _SUBSCRIPTION_QUERY.where(
-            _s.topic_id == topic_id, _s.state.in_([state.value for state in states])
-        ).order_by(_s.created_at, _s.id)
-        return [_subscription(row) for row in self._conn.execute(query)]
+        rows = self._conn.execute(
+            _FOR_TOPIC, {"b_topic_id": topic_id, "b_states": [state.value for state in states]}
+        )
+        return [_subscription(row) for row in rows]
 
     def page(
         self,
