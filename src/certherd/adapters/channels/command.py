@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import shlex
 import signal
 import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import IO
+from dataclasses import dataclass
+from typing import IO, Any
 
 from certherd.errors import ValidationError
 from certherd.services.channel_ports import ChannelError, CommandResult
@@ -133,6 +135,23 @@ def _wait_until(done: _Done, deadline: float) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _Identity:
+    name: str
+    uid: int
+    gid: int
+
+
+def _identity(user: str | None) -> _Identity | None:
+    if user is None:
+        return None
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        raise ChannelError(f"there is no user {user!r}", retryable=False) from None
+    return _Identity(user, entry.pw_uid, entry.pw_gid)
+
+
 class SubprocessRunner:
     """:class:`~certherd.services.channel_ports.CommandRunner` over :mod:`subprocess`.
 
@@ -150,14 +169,19 @@ class SubprocessRunner:
         timeout_seconds: float,
         environment: Mapping[str, str] | None = None,
         working_directory: str | None = None,
+        user: str | None = None,
     ) -> CommandResult:
         """Run ``argv`` with ``stdin`` and wait for it and every process it started.
+
+        ``user``: run it as this user (its primary group, no supplementary groups); only
+        a process running as root can.
 
         A command (or a process it started that still holds its output) running at
         ``timeout_seconds`` is killed with its whole process group and reported with
         ``timed_out``; ``exit_status`` is negative when a signal ended the command.
         Raises ChannelError (not retryable) when the command cannot be started: no such
-        executable, not executable, no such working directory."""
+        executable, not executable, no such working directory, no such user or not
+        allowed to switch to it."""
         if not argv:
             raise ChannelError("the command line is empty", retryable=False)
         if timeout_seconds <= 0:
@@ -166,7 +190,7 @@ class SubprocessRunner:
         env.update(environment or {})
         started = time.perf_counter()
         deadline = time.monotonic() + timeout_seconds
-        process = self._start(argv, env, working_directory)
+        process = self._start(argv, env, working_directory, _identity(user))
         assert process.stdin is not None and process.stdout is not None
         tail = _Tail(process.stdout, OUTPUT_TAIL_BYTES)
         threading.Thread(
@@ -195,9 +219,15 @@ class SubprocessRunner:
 
     @staticmethod
     def _start(
-        argv: Sequence[str], env: Mapping[str, str], working_directory: str | None
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        working_directory: str | None,
+        identity: _Identity | None = None,
     ) -> subprocess.Popen[bytes]:
         program = argv[0]
+        switch: dict[str, Any] = {}
+        if identity is not None:
+            switch = {"user": identity.uid, "group": identity.gid, "extra_groups": []}
         try:
             return subprocess.Popen(
                 list(argv),
@@ -208,6 +238,7 @@ class SubprocessRunner:
                 cwd=working_directory,
                 start_new_session=True,
                 close_fds=True,
+                **switch,
             )
         except FileNotFoundError as exc:
             if working_directory is not None and exc.filename == working_directory:
@@ -221,6 +252,12 @@ class SubprocessRunner:
                 retryable=False,
             ) from None
         except PermissionError:
+            if identity is not None and os.geteuid() != 0:
+                raise ChannelError(
+                    f"cannot run the command as user {identity.name!r}: certherd does not "
+                    "run as root",
+                    retryable=False,
+                ) from None
             raise ChannelError(
                 f"the command {program!r} (or its working directory) cannot be executed: "
                 "permission denied",

@@ -1,0 +1,1 @@
+"""Running functions: in a process of their own, commands and python entry points alike."""
