@@ -1,0 +1,1 @@
+"""The I/O behind deployments: atomic file writes and the TLS probe."""
