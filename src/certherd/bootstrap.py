@@ -12,12 +12,16 @@ from sqlalchemy import Engine
 
 from certherd.adapters.channels.apprise import AppriseNotifier
 from certherd.adapters.channels.command import SubprocessRunner
+from certherd.adapters.channels.destination_http import HttpxTokenClient, SocketResolver
 from certherd.adapters.channels.email_render import JinjaMailRenderer
 from certherd.adapters.channels.http import HttpxSender
 from certherd.adapters.channels.smtp import SmtpMailRelay
 from certherd.adapters.db.engine import create_engine
 from certherd.adapters.db.migrate import upgrade
 from certherd.adapters.db.unit_of_work import sql_unit_of_work_factory
+from certherd.adapters.deploy.files import AtomicFileWriter
+from certherd.adapters.deploy.probe import SocketTlsProbe
+from certherd.adapters.functions.runner import ProcessFunctionRunner
 from certherd.adapters.keystore import (
     EnvelopeKeyStore,
     begin_rotation_for,
@@ -32,8 +36,18 @@ from certherd.services.archives import ArchiveService
 from certherd.services.authorities import AuthorityService
 from certherd.services.bus_permissions import BusPermissionService
 from certherd.services.certificates import CertificateService
+from certherd.services.connections import ConnectionService
 from certherd.services.delivery import Delivery
+from certherd.services.deploy_target import DeploymentTarget
+from certherd.services.deployment_runs import Deployer
+from certherd.services.deployments import DeploymentService
+from certherd.services.destination_target import ApiDestinationTarget
+from certherd.services.destinations import ApiDestinationService
 from certherd.services.event_bus import EventBusService
+from certherd.services.finding_target import FindingTarget
+from certherd.services.findings import FindingService
+from certherd.services.function_target import FunctionTarget
+from certherd.services.functions import FunctionService
 from certherd.services.issuing import IssuingService
 from certherd.services.keys import rewrap_all
 from certherd.services.lifecycle import LifecycleEngine
@@ -92,10 +106,18 @@ class Container:
     topic_delivery: TopicDeliveryWorker
     deliveries: DeliveryRecords
     http: HttpxSender
+    connections: ConnectionService
+    api_destinations: ApiDestinationService
+    token_client: HttpxTokenClient
+    findings: FindingService
+    functions: FunctionService
+    deployments: DeploymentService
+    deployer: Deployer
 
     def close(self) -> None:
         self.topic_delivery.close()
         self.http.close()
+        self.token_client.close()
         self.engine.dispose()
 
 
@@ -145,6 +167,7 @@ def _assemble(
         ca_days_before=settings.ca_expiry_days,
     )
     router = Router(uow=uow)
+    findings = FindingService(uow=uow, read_uow=read_uow, clock=clock, arns=arns)
     queues = QueueService(
         uow=uow, read_uow=read_uow, clock=clock, arns=arns, public_url=settings.public_url
     )
@@ -188,11 +211,43 @@ def _assemble(
         secrets=keystore,
         lease_seconds=settings.delivery_lease_seconds,
     )
+    deployer = Deployer(
+        uow=uow,
+        secrets=keystore,
+        clock=clock,
+        arns=arns,
+        files=AtomicFileWriter(),
+        commands=SubprocessRunner(),
+        probe=SocketTlsProbe(),
+    )
+    functions = FunctionService(
+        uow=uow,
+        read_uow=read_uow,
+        clock=clock,
+        arns=arns,
+        secrets=keystore,
+        runner=ProcessFunctionRunner(),
+    )
+    resolver = SocketResolver()
+    token_client = HttpxTokenClient(ca_bundle=settings.http_ca_bundle)
     delivery = Delivery(
         uow=uow,
-        targets=TargetRegistry.standard(queues=queues, arns=arns).with_kind(
-            "sns", TopicTarget(publisher=publisher)
-        ),
+        targets=TargetRegistry.standard(queues=queues, arns=arns)
+        .with_kind("sns", TopicTarget(publisher=publisher))
+        .with_kind(
+            "events:api-destination",
+            ApiDestinationTarget(
+                uow=uow,
+                secrets=keystore,
+                http=http,
+                tokens=token_client,
+                resolver=resolver,
+                allow_private=settings.destinations_allow_private,
+            ),
+        )
+        .with_kind("securityhub:hub", FindingTarget(findings=findings))
+        .with_kind("certherd:deployment", DeploymentTarget(deployer=deployer, arns=arns))
+        .with_kind("lambda:function", FunctionTarget(functions=functions, arns=arns)),
         queues=queues,
         arns=arns,
         read_uow=read_uow,
@@ -249,7 +304,29 @@ def _assemble(
         notification_signer=notification_signer,
         topic_delivery=topic_delivery,
         deliveries=DeliveryRecords(uow=uow, clock=clock),
+        findings=findings,
+        functions=functions,
         http=http,
+        connections=ConnectionService(
+            uow=uow,
+            clock=clock,
+            arns=arns,
+            secrets=keystore,
+            resolver=resolver,
+            allow_private=settings.destinations_allow_private,
+        ),
+        api_destinations=ApiDestinationService(
+            uow=uow,
+            clock=clock,
+            arns=arns,
+            resolver=resolver,
+            allow_private=settings.destinations_allow_private,
+        ),
+        token_client=token_client,
+        deployments=DeploymentService(
+            uow=uow, read_uow=read_uow, secrets=keystore, clock=clock, arns=arns
+        ),
+        deployer=deployer,
     )
 
 

@@ -38,6 +38,8 @@ CERTHERD_EMAIL_TEMPLATES_DIR email_templates_dir     unset: mail templates of th
                                                      (files here override them by name)
 CERTHERD_HTTP_CA_BUNDLE  http_ca_bundle              unset: the system's CAs (PEM file of
                                                      extra CAs https subscribers may use)
+CERTHERD_DESTINATIONS_ALLOW_PRIVATE destinations_allow_private true: HTTP destinations may be on
+                                                     private and loopback addresses
 ======================== =========================== ======================================
 
 Nothing here touches the file system beyond reading the TOML file; creating the data
@@ -105,6 +107,9 @@ class Settings:
     email_templates_dir: Path | None = None
     #: A PEM file of CA certificates trusted for https subscribers, besides the system's.
     http_ca_bundle: Path | None = None
+    #: Whether HTTP destinations may be on private and loopback addresses (link-local and
+    #: cloud metadata addresses never may).
+    destinations_allow_private: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -181,6 +186,7 @@ def load_settings(
         delivery_lease_seconds=values.get("delivery_lease_seconds", 60),
         email_templates_dir=values.get("email_templates_dir"),
         http_ca_bundle=values.get("http_ca_bundle"),
+        destinations_allow_private=values.get("destinations_allow_private", True),
     )
 
 
@@ -330,6 +336,7 @@ _FIELDS: Final[Mapping[str, Callable[[object], object]]] = {
     "delivery_lease_seconds": _int_between(5, 3600),
     "email_templates_dir": _path,
     "http_ca_bundle": _path,
+    "destinations_allow_private": _bool,
 }
 
 

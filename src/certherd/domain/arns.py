@@ -95,6 +95,19 @@ class ArnFactory:
         self._check_home(parsed, arn, field)
         return parsed.account, parsed.resource
 
+    def function(self, account: str, name: str) -> str:
+        """A function's ARN: ``arn:<partition>:lambda:<region>:<account>:function:<name>``."""
+        return f"arn:{self.partition}:lambda:{self.region}:{account}:function:{name}"
+
+    def function_name(self, arn: str, *, field: str = "FunctionArn") -> tuple[str, str]:
+        """Return ``(account, name)`` of a function ARN of this deployment."""
+        parsed = parse_arn(arn, field=field, service="lambda")
+        kind, _, name = parsed.resource.partition(":")
+        if kind != "function" or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+            raise ValidationError(f"{arn!r} is not a function ARN", field=field)
+        self._check_home(parsed, arn, field)
+        return parsed.account, name
+
     def subscription_ref(self, arn: str, *, field: str = "SubscriptionArn") -> tuple[str, str]:
         """Return ``(topic ARN, subscription id)`` of a subscription ARN
         (``<topic ARN>:<id>``) of this deployment."""
@@ -103,6 +116,19 @@ class ArnFactory:
             raise ValidationError(f"{arn!r} is not a subscription ARN", field=field)
         self.topic_name(topic_arn, field=field)
         return topic_arn, subscription_id
+
+    def deployment(self, account: str, name: str) -> str:
+        """A deployment's ARN: ``arn:<partition>:certherd:<region>:<account>:deployment/<name>``."""
+        return f"arn:{self.partition}:certherd:{self.region}:{account}:deployment/{name}"
+
+    def deployment_name(self, arn: str, *, field: str = "DeploymentArn") -> tuple[str, str]:
+        """Return ``(account, name)`` of a deployment ARN of this deployment."""
+        parsed = parse_arn(arn, field=field, service="certherd")
+        kind, _, name = parsed.resource.partition("/")
+        if kind != "deployment" or not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+            raise ValidationError(f"{arn!r} is not a deployment ARN", field=field)
+        self._check_home(parsed, arn, field)
+        return parsed.account, name
 
     def issued_certificate(self, authority_arn: str, serial_hex: str) -> str:
         """ARN AWS Private CA gives a certificate issued directly by IssueCertificate."""
@@ -137,6 +163,11 @@ class ArnFactory:
             return None, name_or_arn
         name = self.event_bus_name(name_or_arn, field=field)
         return parse_arn(name_or_arn, field=field).account, name
+
+    def security_hub(self, account: str) -> str:
+        """The account's findings hub (a rule target):
+        ``arn:<p>:securityhub:<r>:<account>:hub/default``."""
+        return f"arn:{self.partition}:securityhub:{self.region}:{account}:hub/default"
 
     def archive(self, account: str, name: str) -> str:
         """An EventBridge archive: ``arn:<p>:events:<r>:<account>:archive/<name>``."""

@@ -16,6 +16,8 @@ style:
   RetryAttempts (number) and, when retries ran out, ExhaustedRetryCondition
   (``MaximumRetryAttempts`` | ``MaximumEventAgeInSeconds``) — the attributes EventBridge puts
   on a dead-letter queue message (spec §2.6).
+* ``Certificate Deployed`` / ``Certificate Deployment Failed`` (resources: the certificate
+  ARN): see :func:`certificate_deployed` and :func:`deployment_failed`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class CertherdDetailType(StrEnum):
     IMPORTED_CERTIFICATE_EXPIRED = "Imported Certificate Expired"
     AUTHORITY_APPROACHING_EXPIRATION = "Certificate Authority Approaching Expiration"
     DELIVERY_DEAD_LETTERED = "Event Delivery Dead-Lettered"
+    CERTIFICATE_DEPLOYED = "Certificate Deployed"
+    DEPLOYMENT_FAILED = "Certificate Deployment Failed"
 
 
 def imported_expired(
@@ -149,6 +153,88 @@ def delivery_dead_lettered(
         account=account,
         region=region,
         resources=[rule_arn],
+        detail=detail,
+        now=now,
+        event_id=event_id,
+        new_id=new_id,
+    )
+
+
+def certificate_deployed(
+    *,
+    account: str,
+    region: str,
+    deployment_arn: str,
+    deployment_name: str,
+    certificate_arn: str,
+    serial: str,
+    run_id: str,
+    files: list[str],
+    verified: bool,
+    now: datetime,
+    event_id: str | None = None,
+    new_id: IdFactory = new_event_id,
+) -> Envelope:
+    """certherd's ``Certificate Deployed`` (resources: the certificate ARN, as ACM's own):
+    DeploymentArn, DeploymentName, CertificateArn, SerialNumber, RunId, Files (the paths
+    written) and Verified (whether the served certificate was checked and matched)."""
+    detail: dict[str, Any] = {
+        "DeploymentArn": deployment_arn,
+        "DeploymentName": deployment_name,
+        "CertificateArn": certificate_arn,
+        "SerialNumber": serial,
+        "RunId": run_id,
+        "Files": list(files),
+        "Verified": verified,
+    }
+    return envelope(
+        source=CERTHERD_SOURCE,
+        detail_type=CertherdDetailType.CERTIFICATE_DEPLOYED.value,
+        account=account,
+        region=region,
+        resources=[certificate_arn],
+        detail=detail,
+        now=now,
+        event_id=event_id,
+        new_id=new_id,
+    )
+
+
+def deployment_failed(
+    *,
+    account: str,
+    region: str,
+    deployment_arn: str,
+    deployment_name: str,
+    certificate_arn: str | None,
+    serial: str | None,
+    run_id: str,
+    stage: str,
+    reason: str,
+    now: datetime,
+    event_id: str | None = None,
+    new_id: IdFactory = new_event_id,
+) -> Envelope:
+    """certherd's ``Certificate Deployment Failed`` (resources: the certificate ARN, or the
+    deployment's when no certificate is known): DeploymentArn, DeploymentName, CertificateArn,
+    SerialNumber, RunId, Stage (``WRITE`` | ``COMMAND`` | ``VERIFY``) and Reason (a message
+    fit to show, never key material)."""
+    detail: dict[str, Any] = {
+        "DeploymentArn": deployment_arn,
+        "DeploymentName": deployment_name,
+        "CertificateArn": certificate_arn,
+        "SerialNumber": serial,
+        "RunId": run_id,
+        "Stage": stage,
+        "Reason": reason,
+    }
+    resources = [certificate_arn] if certificate_arn else [deployment_arn]
+    return envelope(
+        source=CERTHERD_SOURCE,
+        detail_type=CertherdDetailType.DEPLOYMENT_FAILED.value,
+        account=account,
+        region=region,
+        resources=resources,
         detail=detail,
         now=now,
         event_id=event_id,

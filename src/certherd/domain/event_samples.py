@@ -42,7 +42,7 @@ def sample_events(
     account: str = SAMPLE_ACCOUNT,
     new_id: IdFactory = new_event_id,
 ) -> dict[str, Envelope]:
-    """One sample envelope per detail type (ACM's five, then certherd's three), at ``now``.
+    """One sample envelope per detail type (ACM's five, then certherd's own), at ``now``.
 
     Raises ValueError when ``now`` is naive.
     """
@@ -91,6 +91,32 @@ def sample_events(
             error_code="NO_RESOURCE",
             error_message="The topic does not exist.",
             retry_attempts=0,
+            now=now,
+            new_id=new_id,
+        ),
+        certherd_events.certificate_deployed(
+            account=account,
+            region=region,
+            deployment_arn=f"arn:aws:certherd:{region}:{account}:deployment/web",
+            deployment_name="web",
+            certificate_arn=fresh.arn,
+            serial=fresh.serial,
+            run_id="5a1d7c3e-0f2b-4e8a-9c61-3b7d2e4f8a90",
+            files=["/etc/nginx/tls/fullchain.pem", "/etc/nginx/tls/key.pem"],
+            verified=True,
+            now=now,
+            new_id=new_id,
+        ),
+        certherd_events.deployment_failed(
+            account=account,
+            region=region,
+            deployment_arn=f"arn:aws:certherd:{region}:{account}:deployment/web",
+            deployment_name="web",
+            certificate_arn=fresh.arn,
+            serial=fresh.serial,
+            run_id="7c2e9b14-6d3a-4f05-8e1b-0a9d5c3f2e76",
+            stage="COMMAND",
+            reason="the post-deploy command exited with status 1",
             now=now,
             new_id=new_id,
         ),

@@ -58,7 +58,7 @@ _BUS_NAME: Final = re.compile(r"[/\.\-_A-Za-z0-9]{1,256}")
 _RULE_NAME: Final = re.compile(r"[\.\-_A-Za-z0-9]{1,64}")
 _TARGET_ID: Final = re.compile(r"[\.\-_A-Za-z0-9]{1,64}")
 #: Services whose ARNs a target may name; delivery to each is the delivery workers' business.
-TARGET_SERVICES: Final = frozenset({"sqs", "sns", "events", "lambda"})
+TARGET_SERVICES: Final = frozenset({"sqs", "sns", "events", "lambda", "securityhub", "certherd"})
 
 
 class InvalidEventPatternError(ValidationError):

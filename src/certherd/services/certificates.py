@@ -48,6 +48,12 @@ from certherd.services.certificate_requests import (
     check_batch,
     check_request,
 )
+from certherd.services.finding_resolution import (
+    DELETED,
+    RENEWED,
+    REPLACED,
+    resolve_findings,
+)
 from certherd.services.issuing import ACM_TO_CRL_REASON, IssuingService
 from certherd.services.keys import (
     load_private_key,
@@ -224,6 +230,9 @@ class CertificateService(CertificateReads):
                 uow.certificates.add(cert, version)
             else:
                 uow.certificates.add_version(cert, version)
+                resolve_findings(
+                    uow, account=account, resource_arn=cert.arn, reason=REPLACED, now=now
+                )
             announce_available(
                 uow, [cert], action=version.action, now=now, region=self._arns.region
             )
@@ -333,6 +342,7 @@ class CertificateService(CertificateReads):
             renewal=RenewalSummary(RenewalStatus.SUCCESS, now),
         )
         uow.certificates.add_version(renewed, version)
+        resolve_findings(uow, account=cert.account, resource_arn=cert.arn, reason=RENEWED, now=now)
         return renewed
 
     def revoke(self, *, account: str, arn: str, reason: RevocationReason) -> str:
@@ -378,6 +388,14 @@ class CertificateService(CertificateReads):
                 )
             for secret_id in uow.certificates.delete(cert.id):
                 uow.secrets.delete(secret_id)
+            resolve_findings(
+                uow,
+                account=account,
+                resource_arn=cert.arn,
+                reason=DELETED,
+                now=self._clock.now(),
+                archive=True,
+            )
             uow.commit()
 
     def tag(self, *, account: str, arn: str, tags: Sequence[Tag]) -> tuple[Tag, ...]:

@@ -17,6 +17,8 @@ from certherd.domain.records import (
     IssuedCertificate,
 )
 from certherd.pki.crl import RevocationReason as CrlReason
+from certherd.services.deploy_ports import DeploymentRepository
+from certherd.services.destination_ports import ApiDestinationRepository, ConnectionRepository
 from certherd.services.event_ports import (
     ArchiveRepository,
     BusPolicyRepository,
@@ -27,6 +29,8 @@ from certherd.services.event_ports import (
     QueueRepository,
     RuleRepository,
 )
+from certherd.services.finding_ports import FindingRepository
+from certherd.services.function_ports import FunctionInvocationRepository, FunctionRepository
 from certherd.services.topic_ports import (
     MailboxRepository,
     MailRelayRepository,
@@ -207,6 +211,12 @@ class UnitOfWork(Protocol):
     mailbox: MailboxRepository
     signing_keys: SigningKeyRepository
     sealed: SealedColumnRepository
+    findings: FindingRepository
+    deployments: DeploymentRepository
+    functions: FunctionRepository
+    function_invocations: FunctionInvocationRepository
+    connections: ConnectionRepository
+    api_destinations: ApiDestinationRepository
 
     def __enter__(self) -> Self: ...
 

@@ -253,23 +253,30 @@ def _same_json(payload: str, envelope: str) -> bool:
 
 
 class TargetRegistry:
-    """The kinds of target by the service of their ARN."""
+    """The kinds of target by the service of their ARN, or by ``<service>:<resource type>``
+    (``events:api-destination``) where one service's ARNs name resources of several kinds;
+    the more specific key is looked up first."""
 
     def __init__(self, kinds: Mapping[str, Target]) -> None:
         self._kinds = dict(kinds)
 
     def with_kind(self, service: str, kind: Target) -> TargetRegistry:
-        """A registry that also (or instead) delivers ``service``'s ARNs with ``kind``."""
+        """A registry that also (or instead) delivers ``service``'s ARNs with ``kind``
+        (``service`` may be ``<service>:<resource type>``)."""
         return TargetRegistry({**self._kinds, service: kind})
 
     def for_arn(self, arn: str) -> Target:
         """The kind delivering to ``arn`` (:data:`UNSUPPORTED` for other services or a
         malformed ARN)."""
         try:
-            service = parse_arn(arn, field="TargetArn").service
+            parsed = parse_arn(arn, field="TargetArn")
         except ValidationError:
             return UNSUPPORTED
-        return self._kinds.get(service, UNSUPPORTED)
+        resource_type = parsed.resource.split("/", 1)[0].split(":", 1)[0]
+        specific = self._kinds.get(f"{parsed.service}:{resource_type}")
+        if specific is not None:
+            return specific
+        return self._kinds.get(parsed.service, UNSUPPORTED)
 
     @classmethod
     def standard(cls, *, queues: QueueService, arns: ArnFactory) -> TargetRegistry:

@@ -127,7 +127,7 @@ def test_another_accounts_bus_takes_events_its_policy_allows(
         (
             {"Id": "f", "Arn": "arn:aws:lambda:us-east-1:000000000000:function:deploy"},
             "NO_RESOURCE",
-            "target kind 'lambda' is not supported yet",
+            "function deploy does not exist",
         ),
     ],
 )

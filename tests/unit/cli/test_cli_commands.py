@@ -46,6 +46,7 @@ EXPECTED_TREE = {
     "pattern": {"test", "check"},
     "bus": {"create", "list", "describe", "delete", "permission"},
     "archive": {"create", "list", "describe", "update", "delete"},
+    "findings": {"list", "describe", "export", "update"},
     "replay": {"start", "list", "describe", "cancel"},
     "queue": {
         "create",
@@ -59,6 +60,10 @@ EXPECTED_TREE = {
         "redrive",
     },
     "events": {"put", "list", "tail", "test-pattern", "sample", "invocations"},
+    "function": {"create", "list", "describe", "delete", "invoke", "invocations"},
+    "deploy": {"create", "list", "describe", "delete", "run", "rollback", "history"},
+    "connection": {"create", "list", "describe", "update", "delete"},
+    "destination": {"create", "list", "describe", "update", "delete"},
     "rule": {"create", "list", "describe", "enable", "disable", "delete", "target"},
     "ca": {
         "create",

@@ -40,6 +40,8 @@ def test_sample_prints_one_event_of_each_detail_type(env: dict[str, str]) -> Non
         "Imported Certificate Expired",
         "Certificate Authority Approaching Expiration",
         "Event Delivery Dead-Lettered",
+        "Certificate Deployed",
+        "Certificate Deployment Failed",
     ]
     issued = compile_pattern(
         '{"source":["aws.acm"],"detail-type":["ACM Certificate Available"],'

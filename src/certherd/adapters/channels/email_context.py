@@ -42,7 +42,11 @@ TEMPLATES: Final[dict[tuple[str, str], str]] = {
         "Certificate Authority Approaching Expiration",
     ): "authority-approaching-expiration",
     (CERTHERD_SOURCE, "Event Delivery Dead-Lettered"): "delivery-dead-lettered",
+    (CERTHERD_SOURCE, "Certificate Deployed"): "certificate-deployed",
+    (CERTHERD_SOURCE, "Certificate Deployment Failed"): "certificate-deployment-failed",
 }
+#: Templates that read the event's detail alone (no certificate facts to gather).
+_DETAIL_ONLY: Final = frozenset({"certificate-deployed", "certificate-deployment-failed"})
 
 _DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS: Final = (
@@ -364,7 +368,7 @@ def event_context(event: dict[str, Any]) -> dict[str, Any]:
         authority = _authority(event, sent)
     elif stem == "delivery-dead-lettered":
         dead_letter = _dead_letter(event)
-    elif stem is not None:
+    elif stem is not None and stem not in _DETAIL_ONLY:
         certificate = _certificate(event, sent)
         if stem == "acm-renewal-action-required":
             reason = renewal_reason(

@@ -13,6 +13,7 @@ from typing import Final
 
 import sqlalchemy as sa
 
+from certherd.adapters.db.destination_tables import connections
 from certherd.adapters.db.topic_tables import (
     mail_relay,
     mailbox,
@@ -31,6 +32,8 @@ SEALED_COLUMNS: Final[tuple[tuple[sa.Table, str, str], ...]] = (
     (mail_relay, "id", "password_sealed"),
     (mailbox, "id", "content_sealed"),
     (signing_keys, "id", "key_sealed"),
+    (connections, "id", "auth_sealed"),
+    (connections, "id", "token_sealed"),
 )
 _BATCH: Final = 500
 

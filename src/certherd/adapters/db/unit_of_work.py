@@ -11,8 +11,18 @@ from certherd.adapters.db.archives_repo import SqlArchiveRepository
 from certherd.adapters.db.authorities_repo import SqlAuthorityRepository
 from certherd.adapters.db.bus_policies_repo import SqlBusPolicyRepository
 from certherd.adapters.db.certificates_repo import SqlCertificateRepository
+from certherd.adapters.db.deployments_repo import SqlDeploymentRepository
+from certherd.adapters.db.destinations_repo import (
+    SqlApiDestinationRepository,
+    SqlConnectionRepository,
+)
 from certherd.adapters.db.engine import read_only as read_only_connection
 from certherd.adapters.db.events_repo import SqlEventRepository
+from certherd.adapters.db.findings_repo import SqlFindingRepository
+from certherd.adapters.db.functions_repo import (
+    SqlFunctionInvocationRepository,
+    SqlFunctionRepository,
+)
 from certherd.adapters.db.invocations_repo import SqlInvocationRepository
 from certherd.adapters.db.ledger_repo import SqlLedgerRepository
 from certherd.adapters.db.lifecycle_repo import SqlLifecycleRepository
@@ -37,6 +47,8 @@ from certherd.adapters.db.topic_deliveries_repo import (
 )
 from certherd.adapters.db.topics_repo import SqlSubscriptionRepository, SqlTopicRepository
 from certherd.domain.clock import Clock, SystemClock
+from certherd.services.deploy_ports import DeploymentRepository
+from certherd.services.destination_ports import ApiDestinationRepository, ConnectionRepository
 from certherd.services.event_ports import (
     ArchiveRepository,
     BusPolicyRepository,
@@ -47,6 +59,8 @@ from certherd.services.event_ports import (
     QueueRepository,
     RuleRepository,
 )
+from certherd.services.finding_ports import FindingRepository
+from certherd.services.function_ports import FunctionInvocationRepository, FunctionRepository
 from certherd.services.ports import (
     AccountRepository,
     AuthorityRepository,
@@ -108,6 +122,12 @@ class SqlUnitOfWork:
     mailbox: MailboxRepository
     signing_keys: SigningKeyRepository
     sealed: SealedColumnRepository
+    findings: FindingRepository
+    deployments: DeploymentRepository
+    functions: FunctionRepository
+    function_invocations: FunctionInvocationRepository
+    connections: ConnectionRepository
+    api_destinations: ApiDestinationRepository
 
     def __init__(
         self, engine: sa.Engine, *, clock: Clock | None = None, read_only: bool = False
@@ -161,6 +181,12 @@ class SqlUnitOfWork:
         self.mailbox = SqlMailboxRepository(connection)
         self.signing_keys = SqlSigningKeyRepository(connection)
         self.sealed = SqlSealedColumnRepository(connection)
+        self.findings = SqlFindingRepository(connection)
+        self.deployments = SqlDeploymentRepository(connection)
+        self.functions = SqlFunctionRepository(connection)
+        self.function_invocations = SqlFunctionInvocationRepository(connection)
+        self.connections = SqlConnectionRepository(connection)
+        self.api_destinations = SqlApiDestinationRepository(connection)
         return self
 
     def __exit__(

@@ -28,7 +28,11 @@ from certherd.entrypoints.api import account, authorities, certificates, operati
 from certherd.entrypoints.api import archives as archive_routes
 from certherd.entrypoints.api import bus_permissions as bus_permission_routes
 from certherd.entrypoints.api import deliveries as delivery_routes
+from certherd.entrypoints.api import deployments as deployment_routes
+from certherd.entrypoints.api import destinations as destination_routes
 from certherd.entrypoints.api import events as event_routes
+from certherd.entrypoints.api import findings as finding_routes
+from certherd.entrypoints.api import functions as function_routes
 from certherd.entrypoints.api import invocations as invocation_routes
 from certherd.entrypoints.api import lifecycle as lifecycle_routes
 from certherd.entrypoints.api import mail as mail_routes
@@ -78,6 +82,21 @@ _TAGS: list[dict[str, Any]] = [
         "description": "The calendar of coming lifecycle events, and simulated days.",
     },
     {"name": "operations", "description": "Health, metrics and the open CRLs."},
+    {
+        "name": "deployments",
+        "description": "Certificates written to this machine's servers, reloaded and verified; "
+        "the record of every run and rollback.",
+    },
+    {
+        "name": "functions",
+        "description": "Functions rules can target (`lambda` ARNs), their runs by hand and "
+        "the record of every run.",
+    },
+    {
+        "name": "http destinations",
+        "description": "HTTP endpoints rules can target (EventBridge API destinations) and the "
+        "connections that authorize them.",
+    },
 ]
 
 
@@ -155,6 +174,11 @@ def create_app(container: Container, *, announce: Callable[[str], None] | None =
     app.include_router(mail_routes.mailbox_router)
     app.include_router(mail_routes.relay_router)
     app.include_router(sns_link_routes.router)
+    app.include_router(finding_routes.router)
+    app.include_router(deployment_routes.router)
+    app.include_router(function_routes.router)
+    app.include_router(destination_routes.connections_router)
+    app.include_router(destination_routes.destinations_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

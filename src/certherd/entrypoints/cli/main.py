@@ -23,9 +23,14 @@ from certherd.entrypoints.cli import (
     ca,
     cert,
     config_cmd,
+    connection_cmd,
     deliveries_cmd,
     demo_cmd,
+    deploy_cmd,
+    destination_cmd,
     events_cmd,
+    findings_cmd,
+    function_cmd,
     invocations_cmd,
     lifecycle_cmd,
     mail_cmd,
@@ -80,12 +85,17 @@ app.add_typer(queue_cmd.app, name="queue")
 app.add_typer(lifecycle_cmd.app, name="lifecycle")
 bus_cmd.app.add_typer(bus_permission_cmd.app, name="permission")
 app.add_typer(archive_cmd.app, name="archive")
+app.add_typer(findings_cmd.app, name="findings")
 app.add_typer(replay_cmd.app, name="replay")
 app.add_typer(topic_cmd.app, name="topic")
 app.add_typer(subscription_cmd.app, name="subscription")
 app.add_typer(deliveries_cmd.app, name="deliveries")
 app.add_typer(mail_cmd.mailbox_app, name="mailbox")
 app.add_typer(mail_cmd.app, name="mail")
+app.add_typer(function_cmd.app, name="function")
+app.add_typer(deploy_cmd.app, name="deploy")
+app.add_typer(connection_cmd.app, name="connection")
+app.add_typer(destination_cmd.app, name="destination")
 app.command("serve")(admin.serve)
 app.command("worker")(worker_cmd.worker)
 app.command("demo")(demo_cmd.demo)
