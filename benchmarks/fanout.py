@@ -13,7 +13,7 @@ arrival time of every request with the ``x-amz-sns-message-id`` header it carrie
    in a loop, as the ``notifications`` job of the worker does (``certherd serve`` runs one
    worker thread; each batch is sent by the delivery worker's thread pool), until every
    delivery is DELIVERED. Every attempt is recorded as in production.
-   Baseline: the same receiver hit directly by the same ``HttpxSender`` (the container's)
+   Baseline: the same receiver hit directly by the same sender (the container's ``KeepAliveSender``)
    with the same parallelism (the delivery worker's thread pool size), as many POSTs with
    the body and headers of a real notification: what the channel alone can do. The ratio
    says what certherd's bookkeeping costs.
@@ -22,17 +22,12 @@ arrival time of every request with the ``x-amz-sns-message-id`` header it carrie
    (100) per second for ``--latency-seconds`` (20); the latency of a delivery is its
    arrival time at the receiver minus the time the publish call began, p50 and p99 over
    all deliveries. Baseline: the same number of POSTs per tick sent straight through the
-   same ``HttpxSender`` and pool, timed the same way.
+   same sender and pool, timed the same way.
 
 Goals: at least 2,000 deliveries/s; p99 under 250 ms (SNS to Lambda is about 225 ms).
 
-``--sender http.client`` is a what-if: a minimal keep-alive sender over ``http.client``
-takes HttpxSender's place on both sides, to show what certherd's own work allows with a
-channel that costs less CPU per request.
-
     python benchmarks/fanout.py                    # 3 repetitions of each
     python benchmarks/fanout.py --quick            # a smoke run: 1 x 1,000 messages, 5 s
-    python benchmarks/fanout.py --sender http.client
     python benchmarks/fanout.py --profile          # plus a cProfile of one delivery loop
 """
 
@@ -238,52 +233,6 @@ class Receiver:
             self._process.kill()
 
 
-# -- a what-if channel ---------------------------------------------------------------------------
-
-
-class HttpClientSender:
-    """``--sender http.client``: a what-if, not part of certherd. POSTs over keep-alive
-    ``http.client`` connections (one per thread and host; no TLS settings, no limit on
-    connections), in place of ``HttpxSender`` on both sides of the comparison: what
-    certherd's own work allows when the channel costs less CPU."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def send(self, request: Any) -> Any:
-        import http.client
-
-        from certherd.services.channel_ports import HttpResponse
-
-        url = urlsplit(request.url)
-        connections = self._local.__dict__.setdefault("connections", {})
-        connection = connections.get(url.netloc)
-        if connection is None:
-            connection = http.client.HTTPConnection(
-                url.hostname, url.port, timeout=request.timeout_seconds
-            )
-            connections[url.netloc] = connection
-        started = time.perf_counter()
-        connection.request("POST", url.path or "/", body=request.body, headers=request.headers)
-        response = connection.getresponse()
-        excerpt = response.read(2048).decode(errors="replace")
-        return HttpResponse(
-            status_code=response.status,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            body_excerpt=excerpt,
-        )
-
-
-def use_sender(container: Any, kind: str) -> Any:
-    """The sender deliveries go through (and the baseline uses): the container's
-    HttpxSender, or the what-if put in its place."""
-    if kind == "httpx":
-        return container.http
-    sender = HttpClientSender()
-    container.topic_delivery._channels._http = sender  # a what-if: no public way in
-    return sender
-
-
 # -- certherd ------------------------------------------------------------------------------------
 
 
@@ -406,7 +355,7 @@ def direct_posts(
 def throughput(receiver: Receiver, args: argparse.Namespace, profile: bool, tag: str) -> Throughput:
     messages, subscriptions = args.messages, args.subscriptions
     with certherd(receiver, subscriptions) as (container, topic):
-        sender = use_sender(container, args.sender)
+        sender = container.http
         # Warm-up (the signing key, connections, statement caches) and a sample notification.
         publish_batches(container, topic, 20, tag + "-warmup")
         drain(container)
@@ -495,7 +444,6 @@ def latency_certherd(receiver: Receiver, args: argparse.Namespace, tag: str) -> 
 
     subscriptions, rate, seconds = args.subscriptions, args.rate, args.latency_seconds
     with certherd(receiver, subscriptions) as (container, topic):
-        use_sender(container, args.sender)
         publish_batches(container, topic, 20, tag + "-warmup")
         drain(container)
         caller = Caller.of_account(ACCOUNT)
@@ -521,7 +469,7 @@ def latency_direct(receiver: Receiver, args: argparse.Namespace) -> Latency:
 
     subscriptions, rate, seconds = args.subscriptions, args.rate, args.latency_seconds
     with certherd(receiver, subscriptions) as (container, topic):
-        sender = use_sender(container, args.sender)
+        sender = container.http
         publish_batches(container, topic, 20, "direct-warmup")
         drain(container)
         sample = receiver.get("/_sample")
@@ -562,7 +510,8 @@ def verdict(met: bool) -> str:
 
 
 def alone(args: argparse.Namespace) -> str:
-    return "HttpxSender alone" if args.sender == "httpx" else "http.client sender alone"
+    del args
+    return "the sender alone"
 
 
 def run_throughput(args: argparse.Namespace, receiver: Receiver) -> None:
@@ -629,12 +578,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="messages/s (latency)")
     parser.add_argument("--latency-seconds", type=float, default=20.0)
     parser.add_argument("--receiver", choices=["asyncio", "uvicorn"], default="asyncio")
-    parser.add_argument(
-        "--sender",
-        choices=["httpx", "http.client"],
-        default="httpx",
-        help="http.client: a what-if channel in place of HttpxSender (both sides)",
-    )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the first delivery loop")
@@ -650,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         args.messages, args.repeats, args.latency_seconds = 1000, 1, 5.0
     print(
         f"fanout: {args.messages:,} messages x {args.subscriptions} http subscriptions, "
-        f"sender: {args.sender}, receiver: {args.receiver} in its own process "
+        f"receiver: {args.receiver} in its own process "
         f"({os.cpu_count()} CPUs, Python "
         f"{sys.version.split()[0]}, SQLite {sqlite3.sqlite_version})",
         flush=True,

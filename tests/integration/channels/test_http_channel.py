@@ -21,7 +21,7 @@ from channel_servers import (
     write_tls_files,
 )
 
-from certherd.adapters.channels.http import BODY_EXCERPT_CHARS, HttpxSender
+from certherd.adapters.channels.http import BODY_EXCERPT_CHARS, KeepAliveSender
 from certherd.errors import ConfigurationError
 from certherd.services.channel_ports import ChannelError, HttpRequest
 
@@ -44,8 +44,8 @@ def https_receiver(tls_files: TlsFiles) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def sender() -> Iterator[HttpxSender]:
-    plain = HttpxSender()
+def sender() -> Iterator[KeepAliveSender]:
+    plain = KeepAliveSender()
     yield plain
     plain.close()
 
@@ -58,7 +58,7 @@ def request(
 
 
 def test_posts_the_body_and_headers_and_returns_the_answer(
-    receiver: Receiver, sender: HttpxSender
+    receiver: Receiver, sender: KeepAliveSender
 ) -> None:
     receiver.reply = Reply(status=200, body=b"thanks")
 
@@ -78,13 +78,15 @@ def test_posts_the_body_and_headers_and_returns_the_answer(
 
 
 @pytest.mark.parametrize("status", [201, 204, 400, 404, 500, 503])
-def test_any_status_is_passed_through(status: int, receiver: Receiver, sender: HttpxSender) -> None:
+def test_any_status_is_passed_through(
+    status: int, receiver: Receiver, sender: KeepAliveSender
+) -> None:
     receiver.reply = Reply(status=status, body=b"" if status == 204 else b"answer")
 
     assert sender.send(request(receiver.url())).status_code == status
 
 
-def test_redirects_are_returned_not_followed(receiver: Receiver, sender: HttpxSender) -> None:
+def test_redirects_are_returned_not_followed(receiver: Receiver, sender: KeepAliveSender) -> None:
     receiver.reply = Reply(status=302, headers={"Location": receiver.url("/elsewhere")})
 
     response = sender.send(request(receiver.url("/hook")))
@@ -93,7 +95,7 @@ def test_redirects_are_returned_not_followed(receiver: Receiver, sender: HttpxSe
     assert [got.path for got in receiver.requests_so_far()] == ["/hook"]
 
 
-def test_only_the_start_of_a_long_body_is_kept(receiver: Receiver, sender: HttpxSender) -> None:
+def test_only_the_start_of_a_long_body_is_kept(receiver: Receiver, sender: KeepAliveSender) -> None:
     receiver.reply = Reply(body="é".encode() * 100_000)
 
     response = sender.send(request(receiver.url()))
@@ -102,7 +104,7 @@ def test_only_the_start_of_a_long_body_is_kept(receiver: Receiver, sender: Httpx
 
 
 def test_userinfo_of_the_url_is_sent_as_basic_authentication(
-    receiver: Receiver, sender: HttpxSender
+    receiver: Receiver, sender: KeepAliveSender
 ) -> None:
     url = f"http://alice:s3cret@127.0.0.1:{receiver.port}/hook"
 
@@ -112,7 +114,7 @@ def test_userinfo_of_the_url_is_sent_as_basic_authentication(
     assert receiver.next_request().headers["Authorization"] == expected
 
 
-def test_connection_refused_is_retryable_and_shows_no_secret(sender: HttpxSender) -> None:
+def test_connection_refused_is_retryable_and_shows_no_secret(sender: KeepAliveSender) -> None:
     port = free_port()
     url = f"http://alice:hunter2@127.0.0.1:{port}/hook?token=tok-123#frag"
 
@@ -129,7 +131,7 @@ def test_connection_refused_is_retryable_and_shows_no_secret(sender: HttpxSender
 
 
 def test_a_server_that_does_not_answer_in_time_is_a_retryable_timeout(
-    receiver: Receiver, sender: HttpxSender
+    receiver: Receiver, sender: KeepAliveSender
 ) -> None:
     receiver.stall()
 
@@ -144,7 +146,7 @@ def test_a_server_that_does_not_answer_in_time_is_a_retryable_timeout(
     "url",
     ["ftp://127.0.0.1/file", "file:///etc/passwd", "http://", "not a url", "http://[::1/x"],
 )
-def test_unusable_urls_are_not_retryable(url: str, sender: HttpxSender) -> None:
+def test_unusable_urls_are_not_retryable(url: str, sender: KeepAliveSender) -> None:
     with pytest.raises(ChannelError) as caught:
         sender.send(request(url))
 
@@ -154,7 +156,7 @@ def test_unusable_urls_are_not_retryable(url: str, sender: HttpxSender) -> None:
 def test_https_with_a_certificate_of_a_ca_in_the_bundle(
     https_receiver: Receiver, tls_files: TlsFiles
 ) -> None:
-    trusting = HttpxSender(ca_bundle=tls_files.ca_bundle)
+    trusting = KeepAliveSender(ca_bundle=tls_files.ca_bundle)
     try:
         response = trusting.send(request(https_receiver.url("/secure")))
     finally:
@@ -165,7 +167,7 @@ def test_https_with_a_certificate_of_a_ca_in_the_bundle(
 
 
 def test_https_with_an_untrusted_certificate_is_a_retryable_tls_failure(
-    https_receiver: Receiver, sender: HttpxSender
+    https_receiver: Receiver, sender: KeepAliveSender
 ) -> None:
     with pytest.raises(ChannelError) as caught:
         sender.send(request(https_receiver.url()))
@@ -177,7 +179,7 @@ def test_https_with_an_untrusted_certificate_is_a_retryable_tls_failure(
 
 
 def test_plain_http_to_an_https_server_fails_retryably(
-    https_receiver: Receiver, sender: HttpxSender
+    https_receiver: Receiver, sender: KeepAliveSender
 ) -> None:
     with pytest.raises(ChannelError) as caught:
         sender.send(request(f"http://127.0.0.1:{https_receiver.port}/hook", timeout_seconds=2))
@@ -190,13 +192,13 @@ def test_a_ca_bundle_that_is_not_pem_is_a_configuration_error(tmp_path: Path) ->
     bundle.write_text("not a certificate")
 
     with pytest.raises(ConfigurationError) as caught:
-        HttpxSender(ca_bundle=bundle)
+        KeepAliveSender(ca_bundle=bundle)
 
     assert caught.value.field == "http_ca_bundle"
 
 
 def test_one_sender_serves_many_threads(receiver: Receiver) -> None:
-    shared = HttpxSender(max_connections=4)
+    shared = KeepAliveSender(max_connections=4)
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(
@@ -218,7 +220,7 @@ def test_requests_beyond_the_limit_wait_for_a_free_slot_within_their_timeout(
     receiver: Receiver,
 ) -> None:
     receiver.stall()
-    narrow = HttpxSender(max_connections=1)
+    narrow = KeepAliveSender(max_connections=1)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             first = pool.submit(narrow.send, request(receiver.url("/first"), timeout_seconds=5))

@@ -1,35 +1,93 @@
-"""The HTTP channel: POSTs to http and https subscribers through one pooled httpx client.
+"""The HTTP channel: POSTs to http and https subscribers over pooled keep-alive connections.
 
-One :class:`HttpxSender` serves the whole process: its connection pool is shared by every
-delivery thread (httpx clients are safe to use from several threads). TLS is verified
-against the system's CAs plus, when configured, a PEM bundle of extra CAs
-(``CERTHERD_HTTP_CA_BUNDLE``), so subscribers behind a private CA can be reached.
+One :class:`KeepAliveSender` serves the whole process. It keeps idle connections per
+(scheme, host, port) and lends each to one request at a time, so any number of delivery
+threads share them. It is written on the standard library's ``http.client``: a delivery is
+one small request and one short answer, and ``http.client`` sends one in about a third of
+the CPU time of a general-purpose client (see ``benchmarks/fanout.py``), which is what
+limits how many deliveries a second one process makes.
 
-Redirects are never followed: a 3xx is an answer like any other and the caller decides
-what it means. Errors name the endpoint as ``scheme://host:port/path`` only, so URL
-credentials and query strings (which often carry tokens) never reach a message.
+TLS is verified against the system's CAs plus, when configured, a PEM bundle of extra CAs
+(``CERTHERD_HTTP_CA_BUNDLE``), so subscribers behind a private CA can be reached. Redirects
+are never followed: a 3xx is an answer like any other and the caller decides what it
+means. Userinfo in the URL is sent as HTTP Basic authentication. Errors name the endpoint
+as ``scheme://host:port/path`` only, so URL credentials and query strings (which often
+carry tokens) never reach a message.
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
+import socket
 import ssl
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import Final
+from urllib.parse import unquote, urlsplit
 
 from certherd.errors import ConfigurationError
 from certherd.services.channel_ports import ChannelError, HttpRequest, HttpResponse
 
-__all__ = ["BODY_EXCERPT_CHARS", "HttpxSender", "endpoint_for_display"]
+__all__ = ["BODY_EXCERPT_CHARS", "KeepAliveSender", "endpoint_for_display"]
 
 #: How much of a response body is kept for the delivery record.
-BODY_EXCERPT_CHARS = 512
+BODY_EXCERPT_CHARS: Final = 512
 # A UTF-8 character is at most 4 bytes: this many bytes always hold the excerpt.
-_EXCERPT_BYTES = BODY_EXCERPT_CHARS * 4
-_SCHEMES = frozenset({"http", "https"})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+_EXCERPT_BYTES: Final = BODY_EXCERPT_CHARS * 4
+#: A connection whose answer had more body than this is closed rather than drained.
+_DRAIN_LIMIT: Final = 64 * 1024
+#: How long an idle connection is kept for reuse.
+_KEEP_ALIVE_SECONDS: Final = 5.0
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class _Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    authorization: str | None
+    shown: str
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.scheme, self.host, self.port)
+
+
+def _parse(raw: str) -> _Target:
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+        host = parts.hostname
+    except (ValueError, TypeError, AttributeError):
+        raise ChannelError("the endpoint is not a valid URL", retryable=False) from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise ChannelError(
+            f"the endpoint's scheme {scheme or '(none)'!r} is not supported (use http or https)",
+            retryable=False,
+        )
+    if not host:
+        raise ChannelError("the endpoint URL names no host", retryable=False)
+    port = port or _DEFAULT_PORTS[scheme]
+    shown_host = f"[{host}]" if ":" in host else host
+    path = parts.path or "/"
+    authorization = None
+    if parts.username is not None or parts.password is not None:
+        pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(pair.encode()).decode()
+    return _Target(
+        scheme=scheme,
+        host=host,
+        port=port,
+        path=path + (f"?{parts.query}" if parts.query else ""),
+        authorization=authorization,
+        shown=f"{scheme}://{shown_host}:{port}{parts.path or '/'}",
+    )
 
 
 def endpoint_for_display(url: str) -> str:
@@ -37,19 +95,9 @@ def endpoint_for_display(url: str) -> str:
 
     Never raises: an URL that cannot be parsed is shown as ``<malformed URL>``."""
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
+        return _parse(url).shown
+    except ChannelError:
         return "<malformed URL>"
-    return _display(parsed)
-
-
-def _display(url: httpx.URL) -> str:
-    host = url.host
-    if ":" in host:
-        host = f"[{host}]"
-    port = url.port or _DEFAULT_PORTS.get(url.scheme)
-    where = f"{host}:{port}" if port else host
-    return f"{url.scheme}://{where}{url.path}"
 
 
 def _ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
@@ -65,36 +113,19 @@ def _ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
     return context
 
 
-def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
-    """The TLS error under an httpx connect error, if the failure was TLS."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
 def _tls_reason(error: ssl.SSLError) -> str:
     if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
         return f"certificate verification failed ({error.verify_message})"
     return error.reason or type(error).__name__
 
 
-def _os_reason(exc: BaseException) -> str:
-    """A short cause (``Connection refused``) taken from the OSError under ``exc``."""
-    current: BaseException | None = exc
-    while current is not None:
-        if isinstance(current, OSError) and current.strerror:
-            return current.strerror
-        current = current.__cause__ or current.__context__
-    return str(exc) or type(exc).__name__
+class _Stale(Exception):
+    """A reused keep-alive connection turned out to be closed by the server."""
 
 
-class HttpxSender:
-    """:class:`~certherd.services.channel_ports.HttpSender` over one shared httpx client.
+class KeepAliveSender:
+    """:class:`~certherd.services.channel_ports.HttpSender` over pooled ``http.client``
+    connections.
 
     ``ca_bundle``: a PEM file of CAs trusted in addition to the system's.
     ``max_connections``: how many requests may be in flight at once, all threads
@@ -104,155 +135,181 @@ class HttpxSender:
     def __init__(self, *, ca_bundle: Path | None = None, max_connections: int = 100) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
-        # The bound is kept here rather than by httpcore's pool limits: when that pool is
-        # full, one thread can close an idle connection another thread was just given,
-        # failing that request (encode/httpcore#1110). With unlimited pool limits the pool
-        # only drops connections that are closed or past their keep-alive.
+        self._context = _ssl_context(ca_bundle)
         self._slots = threading.BoundedSemaphore(max_connections)
-        self._client = httpx.Client(
-            verify=_ssl_context(ca_bundle),
-            http1=True,
-            http2=False,
-            follow_redirects=False,
-            # The environment must not change where deliveries go or add credentials to
-            # them (proxies, .netrc, SSL_CERT_FILE): settings decide.
-            trust_env=False,
-            limits=httpx.Limits(
-                max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0
-            ),
-            headers={"User-Agent": "certherd"},
-        )
+        self._lock = threading.Lock()
+        self._idle: dict[tuple[str, str, int], list[tuple[float, http.client.HTTPConnection]]] = {}
 
     def send(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` and return its status, latency and the start of its body.
 
         Any status is returned. Raises ChannelError: retryable when no answer came
         (connection refused or broken, TLS failure, timeout), not retryable when the URL
-        is malformed or its scheme is not http/https."""
-        url = self._checked_url(request.url)
-        shown = _display(url)
+        is malformed, its scheme is not http/https or the request cannot be written."""
+        target = _parse(request.url)
         started = time.perf_counter()
         if not self._slots.acquire(timeout=request.timeout_seconds):
             raise ChannelError(
-                f"{shown}: timed out after {request.timeout_seconds:g} s waiting for a free "
-                "connection",
+                f"{target.shown}: timed out after {request.timeout_seconds:g} s waiting for a "
+                "free connection",
                 retryable=True,
                 latency_ms=_since(started),
             )
         try:
-            return self._send(request, url, shown, deadline=started + request.timeout_seconds)
+            deadline = started + request.timeout_seconds
+            try:
+                return self._exchange(request, target, deadline, reuse=True)
+            except _Stale:
+                return self._exchange(request, target, deadline, reuse=False)
         finally:
             self._slots.release()
 
-    def _send(
-        self, request: HttpRequest, url: httpx.URL, shown: str, *, deadline: float
+    def close(self) -> None:
+        """Close every idle connection."""
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for _, connection in connections:
+                connection.close()
+
+    # -- one exchange -------------------------------------------------------------------------
+
+    def _exchange(
+        self, request: HttpRequest, target: _Target, deadline: float, *, reuse: bool
     ) -> HttpResponse:
-        # The wait for a slot counts against the request's timeout, not its latency.
+        connection, reused = self._take(target, deadline) if reuse else (None, False)
+        if connection is None:
+            connection = self._new(target, deadline)
         started = time.perf_counter()
-        timeout = httpx.Timeout(max(deadline - started, 0.001))
+        headers = {"User-Agent": "certherd", **request.headers}
+        if target.authorization is not None:
+            headers.setdefault("Authorization", target.authorization)
+        keep = False
         try:
-            with self._client.stream(
-                request.method,
-                url,
-                content=request.body,
-                headers=dict(request.headers),
-                timeout=timeout,
-            ) as response:
-                excerpt = self._read_excerpt(response, deadline, shown, started)
-                latency_ms = (time.perf_counter() - started) * 1000.0
-                return HttpResponse(
-                    status_code=response.status_code,
-                    latency_ms=latency_ms,
-                    body_excerpt=excerpt,
-                )
-        except httpx.TimeoutException as exc:
-            raise self._timed_out(exc, shown, request.timeout_seconds, started) from None
-        except httpx.ConnectError as exc:
-            raise self._connect_failed(exc, shown, started) from None
-        except httpx.UnsupportedProtocol:
+            _set_timeout(connection, deadline)
+            try:
+                connection.request(request.method, target.path, body=request.body, headers=headers)
+                response = connection.getresponse()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                if reused:
+                    raise _Stale from None
+                raise
+            excerpt, drained = _read(response, deadline)
+            keep = drained and not response.will_close
+            return HttpResponse(
+                status_code=response.status,
+                latency_ms=_since(started),
+                body_excerpt=excerpt,
+            )
+        except _Stale:
+            raise
+        except TimeoutError:
             raise ChannelError(
-                f"{shown}: only http and https URLs can be used", retryable=False
-            ) from None
-        except httpx.LocalProtocolError as exc:
-            # The request itself cannot be written (a header value that is not ASCII...).
-            raise ChannelError(
-                f"{shown}: the request could not be sent: {exc}", retryable=False
-            ) from None
-        except httpx.TransportError as exc:
-            raise ChannelError(
-                f"{shown}: the connection failed before an answer came: {_os_reason(exc)}",
+                f"{target.shown}: timed out after {request.timeout_seconds:g} s waiting for "
+                "the response",
                 retryable=True,
                 latency_ms=_since(started),
             ) from None
-
-    def close(self) -> None:
-        """Close every pooled connection; the sender cannot be used afterwards."""
-        self._client.close()
-
-    @staticmethod
-    def _checked_url(raw: str) -> httpx.URL:
-        try:
-            url = httpx.URL(raw)
-        except (httpx.InvalidURL, TypeError):
-            raise ChannelError("the endpoint is not a valid URL", retryable=False) from None
-        if url.scheme not in _SCHEMES:
-            scheme = url.scheme or "(none)"
+        except ssl.SSLError as exc:
             raise ChannelError(
-                f"the endpoint's scheme {scheme!r} is not supported (use http or https)",
-                retryable=False,
+                f"{target.shown}: TLS failed: {_tls_reason(exc)}",
+                retryable=True,
+                latency_ms=_since(started),
+            ) from None
+        except (ValueError, UnicodeError) as exc:
+            # The request itself cannot be written (a header value that is not latin-1...).
+            raise ChannelError(
+                f"{target.shown}: the request could not be sent: {exc}", retryable=False
+            ) from None
+        except (OSError, http.client.HTTPException) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else None
+            raise ChannelError(
+                f"{target.shown}: the connection failed before an answer came: "
+                f"{reason or type(exc).__name__}",
+                retryable=True,
+                latency_ms=_since(started),
+            ) from None
+        finally:
+            if keep:
+                self._give_back(target, connection)
+            else:
+                connection.close()
+
+    def _new(self, target: _Target, deadline: float) -> http.client.HTTPConnection:
+        timeout = max(deadline - time.perf_counter(), 0.001)
+        connection: http.client.HTTPConnection
+        if target.scheme == "https":
+            connection = http.client.HTTPSConnection(
+                target.host, target.port, timeout=timeout, context=self._context
             )
-        if not url.host:
-            raise ChannelError("the endpoint URL names no host", retryable=False)
-        return url
-
-    @staticmethod
-    def _read_excerpt(response: httpx.Response, deadline: float, shown: str, started: float) -> str:
-        # Only the start of the body is kept; reading stops there so a large or endless
-        # body costs neither memory nor time. The read timeout bounds each chunk and the
-        # deadline the whole body, so a server trickling bytes cannot hold a worker.
-        collected = bytearray()
-        for chunk in response.iter_bytes():
-            collected += chunk
-            if len(collected) >= _EXCERPT_BYTES:
-                break
-            if time.perf_counter() > deadline:
-                raise ChannelError(
-                    f"{shown}: timed out reading the response",
-                    retryable=True,
-                    status_code=response.status_code,
-                    latency_ms=_since(started),
-                )
-        encoding = response.charset_encoding or "utf-8"
-        try:
-            text = bytes(collected[:_EXCERPT_BYTES]).decode(encoding, errors="replace")
-        except LookupError:
-            text = bytes(collected[:_EXCERPT_BYTES]).decode("utf-8", errors="replace")
-        return text[:BODY_EXCERPT_CHARS]
-
-    @staticmethod
-    def _timed_out(
-        exc: httpx.TimeoutException, shown: str, seconds: float, started: float
-    ) -> ChannelError:
-        phase = {
-            httpx.ConnectTimeout: "connecting",
-            httpx.ReadTimeout: "waiting for the response",
-            httpx.WriteTimeout: "sending the request",
-            httpx.PoolTimeout: "waiting for a free connection",
-        }.get(type(exc), "waiting")
-        return ChannelError(
-            f"{shown}: timed out after {seconds:g} s {phase}",
-            retryable=True,
-            latency_ms=_since(started),
-        )
-
-    @staticmethod
-    def _connect_failed(exc: httpx.ConnectError, shown: str, started: float) -> ChannelError:
-        tls = _tls_failure(exc)
-        if tls is not None:
-            message = f"{shown}: TLS handshake failed: {_tls_reason(tls)}"
         else:
-            message = f"{shown}: could not connect: {_os_reason(exc)}"
-        return ChannelError(message, retryable=True, latency_ms=_since(started))
+            connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
+        try:
+            connection.connect()
+        except TimeoutError:
+            connection.close()
+            raise ChannelError(f"{target.shown}: timed out connecting", retryable=True) from None
+        except ssl.SSLError as exc:
+            connection.close()
+            raise ChannelError(
+                f"{target.shown}: TLS handshake failed: {_tls_reason(exc)}", retryable=True
+            ) from None
+        except OSError as exc:
+            connection.close()
+            raise ChannelError(
+                f"{target.shown}: could not connect: {exc.strerror or type(exc).__name__}",
+                retryable=True,
+            ) from None
+        # Small requests go out at once rather than waiting on the peer's delayed ACK.
+        if connection.sock is not None:
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection
+
+    def _take(
+        self, target: _Target, deadline: float
+    ) -> tuple[http.client.HTTPConnection | None, bool]:
+        del deadline
+        now = time.monotonic()
+        with self._lock:
+            idle = self._idle.get(target.key)
+            while idle:
+                since, connection = idle.pop()
+                if now - since < _KEEP_ALIVE_SECONDS:
+                    return connection, True
+                connection.close()
+        return None, False
+
+    def _give_back(self, target: _Target, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._idle.setdefault(target.key, []).append((time.monotonic(), connection))
+
+
+def _set_timeout(connection: http.client.HTTPConnection, deadline: float) -> None:
+    remaining = max(deadline - time.perf_counter(), 0.001)
+    connection.timeout = remaining
+    if connection.sock is not None:
+        connection.sock.settimeout(remaining)
+
+
+def _read(response: http.client.HTTPResponse, deadline: float) -> tuple[str, bool]:
+    """The excerpt of the body, and whether the body was read to its end (so that the
+    connection can serve another request)."""
+    collected = bytearray()
+    while len(collected) < _DRAIN_LIMIT:
+        if time.perf_counter() > deadline:
+            raise TimeoutError
+        chunk = response.read1(_DRAIN_LIMIT - len(collected))
+        if not chunk:
+            break
+        collected += chunk
+    drained = response.isclosed() or not response.read1(1)
+    charset = response.headers.get_content_charset() or "utf-8"
+    head = bytes(collected[:_EXCERPT_BYTES])
+    try:
+        text = head.decode(charset, errors="replace")
+    except LookupError:
+        text = head.decode("utf-8", errors="replace")
+    return text[:BODY_EXCERPT_CHARS], drained and response.isclosed()
 
 
 def _since(started: float) -> float:
