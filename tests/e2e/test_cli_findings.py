@@ -1,10 +1,13 @@
 """Acceptance: an expired certificate raises a finding that is NEW; renewing resolves it.
 
-On a running server on simulated time, driven by the CLI (SQLite and PostgreSQL): a rule on
+On a running server on simulated time, driven by the CLI: a rule on
 ``Imported Certificate Expired`` targets the account's findings hub; an imported certificate
 valid for 3 days expires during ``certherd lifecycle run``; ``certherd findings list`` shows
 one NEW finding about it in ASFF; re-importing a fresh certificate over it (how an imported
 certificate is renewed) makes it RESOLVED, and the export says so.
+
+It runs on SQLite only: what it stores is covered on both databases by the service
+tests, and a server on PostgreSQL adds minutes to the suite, not coverage.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ PATTERN = {"source": ["certherd"], "detail-type": ["Imported Certificate Expired
 
 
 def test_an_expired_certificate_raises_a_new_finding_that_renewal_resolves(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, sqlite_url: str
 ) -> None:
-    with running_server(tmp_path, database_url, "--now", "2026-03-01T00:00:00Z") as server:
+    with running_server(tmp_path, sqlite_url, "--now", "2026-03-01T00:00:00Z") as server:
         first = tmp_path / "first"
         first.mkdir()
         cert, key, chain = write_bundle(first, not_before=START, days=3)
