@@ -32,6 +32,8 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    #: The client's port: requests with the same one came over the same connection.
+    client_port: int
 
 
 @dataclass
@@ -39,6 +41,11 @@ class Reply:
     status: int = 200
     body: bytes = b"ok"
     headers: dict[str, str] = field(default_factory=dict)
+    #: Send the body in chunks (``Transfer-Encoding: chunked``).
+    chunked: bool = False
+    #: Close the connection after answering, without saying so in the answer (as a
+    #: server whose keep-alive timeout expired does).
+    hang_up: bool = False
 
 
 class Receiver:
@@ -85,7 +92,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         receiver.received.put(
-            ReceivedRequest(self.command, self.path, dict(self.headers.items()), body)
+            ReceivedRequest(
+                self.command, self.path, dict(self.headers.items()), body, self.client_address[1]
+            )
         )
         if receiver.stalled:
             receiver.released.wait(timeout=30)
@@ -95,9 +104,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
+        if reply.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(reply.body), 7):
+                piece = reply.body[start : start + 7]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+        self.close_connection = reply.hang_up
 
     do_GET = do_POST = do_PUT = do_DELETE = _answer
 

@@ -86,6 +86,52 @@ def test_any_status_is_passed_through(
     assert sender.send(request(receiver.url())).status_code == status
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(body=b"ok"),
+        Reply(body=b""),
+        Reply(status=204, body=b""),
+        Reply(status=500, body=b"try again later"),
+        Reply(body=b"chunked answer, in several pieces", chunked=True),
+    ],
+    ids=["body", "empty", "204", "500", "chunked"],
+)
+def test_one_connection_carries_request_after_request(
+    reply: Reply, receiver: Receiver, sender: KeepAliveSender
+) -> None:
+    receiver.reply = reply
+
+    statuses = [sender.send(request(receiver.url(f"/hook/{n}"))).status_code for n in range(3)]
+
+    assert statuses == [reply.status] * 3
+    assert len({got.client_port for got in receiver.requests_so_far()}) == 1
+
+
+def test_a_connection_is_not_reused_after_an_answer_too_long_to_drain(
+    receiver: Receiver, sender: KeepAliveSender
+) -> None:
+    receiver.reply = Reply(body=b"x" * 200_000)
+
+    for n in range(2):
+        assert sender.send(request(receiver.url(f"/hook/{n}"))).status_code == 200
+
+    assert len({got.client_port for got in receiver.requests_so_far()}) == 2
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced(
+    receiver: Receiver, sender: KeepAliveSender
+) -> None:
+    receiver.reply = Reply(body=b"bye", hang_up=True)
+
+    statuses = [sender.send(request(receiver.url(f"/hook/{n}"))).status_code for n in range(3)]
+
+    assert statuses == [200] * 3
+    received = receiver.requests_so_far()
+    assert [got.path for got in received] == ["/hook/0", "/hook/1", "/hook/2"]
+    assert len({got.client_port for got in received}) == 3
+
+
 def test_redirects_are_returned_not_followed(receiver: Receiver, sender: KeepAliveSender) -> None:
     receiver.reply = Reply(status=302, headers={"Location": receiver.url("/elsewhere")})
 

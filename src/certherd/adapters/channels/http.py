@@ -295,21 +295,24 @@ def _read(response: http.client.HTTPResponse, deadline: float) -> tuple[str, boo
     """The excerpt of the body, and whether the body was read to its end (so that the
     connection can serve another request)."""
     collected = bytearray()
-    while len(collected) < _DRAIN_LIMIT:
+    while len(collected) < _DRAIN_LIMIT and not response.isclosed():
         if time.perf_counter() > deadline:
             raise TimeoutError
         chunk = response.read1(_DRAIN_LIMIT - len(collected))
         if not chunk:
             break
         collected += chunk
-    drained = response.isclosed() or not response.read1(1)
+    if not response.isclosed() and response.length == 0:
+        # Every announced byte is read (or none was announced, as in a 204), but
+        # ``http.client`` marks the response finished only when asked for more.
+        response.read()
     charset = response.headers.get_content_charset() or "utf-8"
     head = bytes(collected[:_EXCERPT_BYTES])
     try:
         text = head.decode(charset, errors="replace")
     except LookupError:
         text = head.decode("utf-8", errors="replace")
-    return text[:BODY_EXCERPT_CHARS], drained and response.isclosed()
+    return text[:BODY_EXCERPT_CHARS], response.isclosed()
 
 
 def _since(started: float) -> float:
