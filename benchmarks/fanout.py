@@ -13,10 +13,10 @@ arrival time of every request with the ``x-amz-sns-message-id`` header it carrie
    in a loop, as the ``notifications`` job of the worker does (``certherd serve`` runs one
    worker thread; each batch is sent by the delivery worker's thread pool), until every
    delivery is DELIVERED. Every attempt is recorded as in production.
-   Baseline: the same receiver hit directly by the same sender (the container's ``KeepAliveSender``)
-   with the same parallelism (the delivery worker's thread pool size), as many POSTs with
-   the body and headers of a real notification: what the channel alone can do. The ratio
-   says what certherd's bookkeeping costs.
+   Baseline: the same receiver hit directly by the same sender (the container's
+   ``AiohttpSender``) in batches of the delivery worker's size, each sent at once as the
+   worker sends them, as many POSTs with the body and headers of a real notification: what
+   the channel alone can do. The ratio says what certherd's bookkeeping costs.
 2. **Latency.** With the real worker loop running (``entrypoints.worker.build_worker``, in
    a thread), messages are published one per call (``publisher.publish``) at ``--rate``
    (100) per second for ``--latency-seconds`` (20); the latency of a delivery is its
@@ -49,7 +49,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -317,39 +317,25 @@ class Throughput:
         return self.deliveries / self.base_seconds
 
 
-def parallelism(container: Any) -> int:
-    return int(container.topic_delivery.parallel)
-
-
-def direct_posts(
-    container: Any, sender: Any, sample: dict[str, Any], count: int
-) -> tuple[float, float]:
-    """The baseline: ``count`` POSTs of ``sample`` through ``sender``, as many at once as
-    the delivery worker makes; (wall, CPU) seconds."""
+def direct_posts(sender: Any, sample: dict[str, Any], count: int) -> tuple[float, float]:
+    """The baseline: ``count`` POSTs of ``sample`` through ``sender``, in batches of the
+    delivery worker's size sent at once, as the worker sends them; (wall, CPU) seconds."""
     from certherd.services.channel_ports import HttpRequest
+    from certherd.services.topic_delivery import DEFAULT_BATCH
 
     headers = {
         k: v
         for k, v in sample["headers"].items()
         if k.startswith("x-amz-sns") or k == "content-type"
     }
-    body = sample["body"].encode()
-    url = sample["url"]
-
-    def post(n: int) -> None:
-        response = sender.send(
-            HttpRequest(url=url, body=body, headers=headers, timeout_seconds=10.0)
-        )
-        assert response.status_code == 200
-
-    with ThreadPoolExecutor(parallelism(container)) as pool:
-        started, cpu = time.perf_counter(), time.process_time()
-        # Waited for all at once: the waiting thread takes no GIL from the senders.
-        futures = [pool.submit(post, n) for n in range(count)]
-        wait(futures)
-        for future in futures:
-            future.result()
-        return time.perf_counter() - started, time.process_time() - cpu
+    request = HttpRequest(
+        url=sample["url"], body=sample["body"].encode(), headers=headers, timeout_seconds=10.0
+    )
+    started, cpu = time.perf_counter(), time.process_time()
+    for start in range(0, count, DEFAULT_BATCH):
+        answers = sender.send_many([request] * min(DEFAULT_BATCH, count - start))
+        assert all(getattr(answer, "status_code", None) == 200 for answer in answers), answers
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def throughput(receiver: Receiver, args: argparse.Namespace, profile: bool, tag: str) -> Throughput:
@@ -364,7 +350,7 @@ def throughput(receiver: Receiver, args: argparse.Namespace, profile: bool, tag:
         expected = messages * subscriptions
 
         receiver.reset()
-        base_seconds, base_cpu = direct_posts(container, sender, sample, expected)
+        base_seconds, base_cpu = direct_posts(sender, sample, expected)
         assert receiver.count() == expected
 
         started = time.perf_counter()
@@ -476,7 +462,9 @@ def latency_direct(receiver: Receiver, args: argparse.Namespace) -> Latency:
         receiver.reset()
         sent: dict[str, float] = {}
         body = sample["body"].encode()
-        with ThreadPoolExecutor(parallelism(container)) as pool:
+        # Each tick's POSTs are sent at once, from a thread of their own, as a batch of
+        # the delivery worker is.
+        with ThreadPoolExecutor(4) as pool:
             for n in paced(rate, seconds):
                 at = time.time()
                 message_id = f"direct-{n}"
@@ -487,16 +475,18 @@ def latency_direct(receiver: Receiver, args: argparse.Namespace) -> Latency:
                     if k.startswith("x-amz-sns") or k == "content-type"
                 }
                 sent[message_id] = at
-                for s in range(subscriptions):
-                    pool.submit(
-                        sender.send,
+                pool.submit(
+                    sender.send_many,
+                    [
                         HttpRequest(
                             url=receiver.url(f"/s{s}"),
                             body=body,
                             headers=headers,
                             timeout_seconds=10.0,
-                        ),
-                    )
+                        )
+                        for s in range(subscriptions)
+                    ],
+                )
         expected = len(sent) * subscriptions
         wait_for_count(receiver, expected, 60)
         return latencies(receiver, sent, expected)

@@ -14,7 +14,7 @@ from certherd.adapters.channels.apprise import AppriseNotifier
 from certherd.adapters.channels.command import SubprocessRunner
 from certherd.adapters.channels.destination_http import HttpxTokenClient, SocketResolver
 from certherd.adapters.channels.email_render import JinjaMailRenderer
-from certherd.adapters.channels.http import KeepAliveSender
+from certherd.adapters.channels.http import AiohttpSender
 from certherd.adapters.channels.smtp import SmtpMailRelay
 from certherd.adapters.db.engine import create_engine
 from certherd.adapters.db.migrate import upgrade
@@ -105,7 +105,7 @@ class Container:
     notification_signer: NotificationSigner
     topic_delivery: TopicDeliveryWorker
     deliveries: DeliveryRecords
-    http: KeepAliveSender
+    http: AiohttpSender
     connections: ConnectionService
     api_destinations: ApiDestinationService
     token_client: HttpxTokenClient
@@ -192,7 +192,7 @@ def _assemble(
         relay_factory=lambda config, password: SmtpMailRelay(config, password, clock=clock),
     )
     notification_signer = NotificationSigner(uow=uow, clock=clock, secrets=keystore, links=links)
-    http = KeepAliveSender(ca_bundle=settings.http_ca_bundle)
+    http = AiohttpSender(ca_bundle=settings.http_ca_bundle)
     topic_delivery = TopicDeliveryWorker(
         uow=uow,
         channels=TopicChannels(

@@ -134,6 +134,10 @@ class HttpSender(Protocol):
         what a status means). Raises ChannelError when no response came (connection
         refused, TLS failure, timeout: retryable) or the URL is unusable (not retryable)."""
 
+    def send_many(self, requests: Sequence[HttpRequest]) -> list[HttpResponse | ChannelError]:
+        """Send ``requests`` concurrently; return, in their order, each one's response or
+        the ChannelError :meth:`send` would have raised for it."""
+
 
 # -- apprise ---------------------------------------------------------------------------------
 

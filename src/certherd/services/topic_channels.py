@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -31,6 +32,7 @@ from certherd.services.channel_ports import (
     ChannelError,
     CommandRunner,
     HttpRequest,
+    HttpResponse,
     HttpSender,
     MailContent,
     MailMessage,
@@ -100,13 +102,7 @@ class TopicChannels:
         try:
             status = self._dispatch(job, now)
         except ChannelError as exc:
-            return AttemptResult(
-                False,
-                exc.latency_ms if exc.latency_ms is not None else _since(started),
-                exc.status_code,
-                exc.message[:MAX_ERROR],
-                exc.retryable,
-            )
+            return _failed(exc, started)
         except CertherdError as exc:
             return AttemptResult(False, _since(started), None, str(exc)[:MAX_ERROR], False)
         return AttemptResult(True, _since(started), status)
@@ -145,7 +141,25 @@ class TopicChannels:
 
     # -- channels ------------------------------------------------------------------------------
 
+    def send_http_many(self, jobs: Sequence[DeliveryJob]) -> list[AttemptResult]:
+        """One attempt at each of ``jobs`` (all http or https), sent at once; the results
+        in the jobs' order. Never raises for a failed delivery."""
+        results: list[AttemptResult | None] = []
+        requests: list[HttpRequest] = []
+        for job in jobs:
+            try:
+                requests.append(self._http_request(job))
+                results.append(None)
+            except CertherdError as exc:
+                results.append(AttemptResult(False, 0.0, None, str(exc)[:MAX_ERROR], False))
+        answers = iter(self._http.send_many(requests))
+        return [result if result is not None else _http_result(next(answers)) for result in results]
+
     def _send_http(self, job: DeliveryJob) -> int:
+        response = self._http.send(self._http_request(job))
+        return _http_status(response)
+
+    def _http_request(self, job: DeliveryJob) -> HttpRequest:
         raw = (
             job.subscription.settings.raw_message_delivery
             and job.delivery.kind is DeliveryKind.NOTIFICATION
@@ -170,23 +184,11 @@ class TopicChannels:
         content_type = job.policy.request.header_content_type
         if content_type:
             headers["Content-Type"] = content_type
-        response = self._http.send(
-            HttpRequest(
-                url=job.endpoint,
-                body=body.encode(),
-                headers=headers,
-                timeout_seconds=HTTP_TIMEOUT_SECONDS,
-            )
-        )
-        status = response.status_code
-        if 200 <= status < 300:
-            return status
-        raise ChannelError(
-            f"the endpoint answered HTTP {status}"
-            + (f": {response.body_excerpt[:200]}" if response.body_excerpt else ""),
-            retryable=status == 429 or status >= 500,
-            status_code=status,
-            latency_ms=response.latency_ms,
+        return HttpRequest(
+            url=job.endpoint,
+            body=body.encode(),
+            headers=headers,
+            timeout_seconds=HTTP_TIMEOUT_SECONDS,
         )
 
     def _send_queue(self, job: DeliveryJob, now: datetime) -> None:
@@ -298,6 +300,41 @@ class TopicChannels:
             ),
             delivery_id=job.delivery.id,
         )
+
+
+def _http_status(response: HttpResponse) -> int:
+    """The status of a successful (2xx) answer. Raises ChannelError for any other, retryable
+    for 429 and 5xx."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return status
+    raise ChannelError(
+        f"the endpoint answered HTTP {status}"
+        + (f": {response.body_excerpt[:200]}" if response.body_excerpt else ""),
+        retryable=status == 429 or status >= 500,
+        status_code=status,
+        latency_ms=response.latency_ms,
+    )
+
+
+def _http_result(answer: HttpResponse | ChannelError) -> AttemptResult:
+    if isinstance(answer, ChannelError):
+        return _failed(answer, None)
+    try:
+        status = _http_status(answer)
+    except ChannelError as exc:
+        return _failed(exc, None)
+    return AttemptResult(True, answer.latency_ms, status)
+
+
+def _failed(error: ChannelError, started: float | None) -> AttemptResult:
+    if error.latency_ms is not None:
+        latency = error.latency_ms
+    else:
+        latency = _since(started) if started is not None else 0.0
+    return AttemptResult(
+        False, latency, error.status_code, error.message[:MAX_ERROR], error.retryable
+    )
 
 
 def _since(started: float) -> float:

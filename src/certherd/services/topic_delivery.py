@@ -9,7 +9,8 @@
    in the claim's transaction (bodies of encrypted topics and sealed endpoints opened once
    per batch); a delivery whose subscription is gone, or no longer in the state the
    delivery was made for, is DROPPED; one over its subscription's throttle is put off.
-3. **Attempt** them, several at once (threads: the channels wait on the network).
+3. **Attempt** them, several at once: the http(s) deliveries together through the HTTP
+   sender's event loop, the others in threads (their channels wait on the network).
 4. **Record** every attempt and every outcome in one transaction: DELIVERED; PENDING again
    at the time the delivery policy sets; or, retries exhausted or the failure final,
    DEAD_LETTERED (the message on the subscription's RedrivePolicy queue, with SNS's
@@ -149,12 +150,18 @@ class TopicDeliveryWorker:
             return 0
         jobs, settled = self._prepare(claimed, loaded, now)
         self._channels.new_batch()
-        futures = [self._pool.submit(self._attempt, job, now) for job in jobs]
+        web = [job for job in jobs if job.subscription.protocol.is_http]
+        others = [job for job in jobs if not job.subscription.protocol.is_http]
+        futures = [self._pool.submit(self._attempt, job, now) for job in others]
+        # The http(s) deliveries go out together from here, the others in the pool's threads.
+        outcomes = [
+            _Outcome(job, result) for job, result in zip(web, self._attempt_http(web), strict=True)
+        ]
         # Woken once, when all are done: a wake-up per attempt would take the GIL from the
         # threads still sending.
         wait(futures)
-        outcomes = [
-            _Outcome(job, future.result()) for job, future in zip(jobs, futures, strict=True)
+        outcomes += [
+            _Outcome(job, future.result()) for job, future in zip(others, futures, strict=True)
         ]
         self._record(outcomes, settled, now)
         return len(claimed)
@@ -164,7 +171,16 @@ class TopicDeliveryWorker:
             return self._channels.send(job, now)
         except Exception as exc:  # a bug must not lose the batch's other outcomes
             _log.exception("delivery %s failed unexpectedly", job.delivery.id)
-            return AttemptResult(False, 0.0, None, f"internal error: {type(exc).__name__}", True)
+            return _internal_error(exc)
+
+    def _attempt_http(self, jobs: Sequence[DeliveryJob]) -> list[AttemptResult]:
+        if not jobs:
+            return []
+        try:
+            return self._channels.send_http_many(jobs)
+        except Exception as exc:  # a bug must not lose the batch's other outcomes
+            _log.exception("%d http deliveries failed unexpectedly", len(jobs))
+            return [_internal_error(exc)] * len(jobs)
 
     # -- preparing -----------------------------------------------------------------------------
 
@@ -388,6 +404,10 @@ def _finished(
         last_error=error,
         finished_at=now,
     )
+
+
+def _internal_error(error: Exception) -> AttemptResult:
+    return AttemptResult(False, 0.0, None, f"internal error: {type(error).__name__}", True)
 
 
 def _lease_of(delivery: TopicDelivery) -> datetime:

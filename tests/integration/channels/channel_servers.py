@@ -46,6 +46,11 @@ class Reply:
     #: Close the connection after answering, without saying so in the answer (as a
     #: server whose keep-alive timeout expired does).
     hang_up: bool = False
+    #: Hang up without an answer on every request but the first of a connection (as a
+    #: server closing an idle connection just as a request arrives on it does).
+    drop_reused: bool = False
+    #: Hang up without an answer on every request.
+    drop_all: bool = False
 
 
 class Receiver:
@@ -60,6 +65,8 @@ class Receiver:
         self.received: queue.Queue[ReceivedRequest] = queue.Queue()
         self.released = threading.Event()
         self.stalled = False
+        #: When set, no request is answered before this many are waiting at once.
+        self.together: threading.Barrier | None = None
 
     @property
     def port(self) -> int:
@@ -101,6 +108,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         reply = receiver.reply
+        self.answered = getattr(self, "answered", 0) + 1
+        if reply.drop_all or (reply.drop_reused and self.answered > 1):
+            self.close_connection = True
+            return
+        if receiver.together is not None:
+            receiver.together.wait(timeout=5)
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,9 +22,9 @@ from channel_servers import (
     write_tls_files,
 )
 
-from certherd.adapters.channels.http import BODY_EXCERPT_CHARS, KeepAliveSender
+from certherd.adapters.channels.http import BODY_EXCERPT_CHARS, AiohttpSender
 from certherd.errors import ConfigurationError
-from certherd.services.channel_ports import ChannelError, HttpRequest
+from certherd.services.channel_ports import ChannelError, HttpRequest, HttpResponse
 
 
 @pytest.fixture
@@ -44,8 +45,8 @@ def https_receiver(tls_files: TlsFiles) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def sender() -> Iterator[KeepAliveSender]:
-    plain = KeepAliveSender()
+def sender() -> Iterator[AiohttpSender]:
+    plain = AiohttpSender()
     yield plain
     plain.close()
 
@@ -58,7 +59,7 @@ def request(
 
 
 def test_posts_the_body_and_headers_and_returns_the_answer(
-    receiver: Receiver, sender: KeepAliveSender
+    receiver: Receiver, sender: AiohttpSender
 ) -> None:
     receiver.reply = Reply(status=200, body=b"thanks")
 
@@ -79,7 +80,7 @@ def test_posts_the_body_and_headers_and_returns_the_answer(
 
 @pytest.mark.parametrize("status", [201, 204, 400, 404, 500, 503])
 def test_any_status_is_passed_through(
-    status: int, receiver: Receiver, sender: KeepAliveSender
+    status: int, receiver: Receiver, sender: AiohttpSender
 ) -> None:
     receiver.reply = Reply(status=status, body=b"" if status == 204 else b"answer")
 
@@ -98,7 +99,7 @@ def test_any_status_is_passed_through(
     ids=["body", "empty", "204", "500", "chunked"],
 )
 def test_one_connection_carries_request_after_request(
-    reply: Reply, receiver: Receiver, sender: KeepAliveSender
+    reply: Reply, receiver: Receiver, sender: AiohttpSender
 ) -> None:
     receiver.reply = reply
 
@@ -109,7 +110,7 @@ def test_one_connection_carries_request_after_request(
 
 
 def test_a_connection_is_not_reused_after_an_answer_too_long_to_drain(
-    receiver: Receiver, sender: KeepAliveSender
+    receiver: Receiver, sender: AiohttpSender
 ) -> None:
     receiver.reply = Reply(body=b"x" * 200_000)
 
@@ -120,7 +121,7 @@ def test_a_connection_is_not_reused_after_an_answer_too_long_to_drain(
 
 
 def test_a_connection_the_server_closed_while_idle_is_replaced(
-    receiver: Receiver, sender: KeepAliveSender
+    receiver: Receiver, sender: AiohttpSender
 ) -> None:
     receiver.reply = Reply(body=b"bye", hang_up=True)
 
@@ -132,7 +133,34 @@ def test_a_connection_the_server_closed_while_idle_is_replaced(
     assert len({got.client_port for got in received}) == 3
 
 
-def test_redirects_are_returned_not_followed(receiver: Receiver, sender: KeepAliveSender) -> None:
+def test_a_kept_alive_connection_closed_as_it_is_reused_is_retried_on_a_new_one(
+    receiver: Receiver, sender: AiohttpSender
+) -> None:
+    receiver.reply = Reply(body=b"ok", drop_reused=True)
+
+    statuses = [sender.send(request(receiver.url(f"/hook/{n}"))).status_code for n in range(2)]
+
+    assert statuses == [200, 200]
+    received = receiver.requests_so_far()
+    assert [got.path for got in received] == ["/hook/0", "/hook/1", "/hook/1"]
+    first, dropped, retried = (got.client_port for got in received)
+    assert first == dropped != retried
+
+
+def test_a_new_connection_closed_without_an_answer_is_not_retried(
+    receiver: Receiver, sender: AiohttpSender
+) -> None:
+    receiver.reply = Reply(drop_all=True)
+
+    with pytest.raises(ChannelError) as caught:
+        sender.send(request(receiver.url("/hook")))
+
+    assert caught.value.retryable
+    assert "closed the connection" in caught.value.message
+    assert [got.path for got in receiver.requests_so_far()] == ["/hook"]
+
+
+def test_redirects_are_returned_not_followed(receiver: Receiver, sender: AiohttpSender) -> None:
     receiver.reply = Reply(status=302, headers={"Location": receiver.url("/elsewhere")})
 
     response = sender.send(request(receiver.url("/hook")))
@@ -141,7 +169,7 @@ def test_redirects_are_returned_not_followed(receiver: Receiver, sender: KeepAli
     assert [got.path for got in receiver.requests_so_far()] == ["/hook"]
 
 
-def test_only_the_start_of_a_long_body_is_kept(receiver: Receiver, sender: KeepAliveSender) -> None:
+def test_only_the_start_of_a_long_body_is_kept(receiver: Receiver, sender: AiohttpSender) -> None:
     receiver.reply = Reply(body="é".encode() * 100_000)
 
     response = sender.send(request(receiver.url()))
@@ -150,7 +178,7 @@ def test_only_the_start_of_a_long_body_is_kept(receiver: Receiver, sender: KeepA
 
 
 def test_userinfo_of_the_url_is_sent_as_basic_authentication(
-    receiver: Receiver, sender: KeepAliveSender
+    receiver: Receiver, sender: AiohttpSender
 ) -> None:
     url = f"http://alice:s3cret@127.0.0.1:{receiver.port}/hook"
 
@@ -160,7 +188,7 @@ def test_userinfo_of_the_url_is_sent_as_basic_authentication(
     assert receiver.next_request().headers["Authorization"] == expected
 
 
-def test_connection_refused_is_retryable_and_shows_no_secret(sender: KeepAliveSender) -> None:
+def test_connection_refused_is_retryable_and_shows_no_secret(sender: AiohttpSender) -> None:
     port = free_port()
     url = f"http://alice:hunter2@127.0.0.1:{port}/hook?token=tok-123#frag"
 
@@ -177,7 +205,7 @@ def test_connection_refused_is_retryable_and_shows_no_secret(sender: KeepAliveSe
 
 
 def test_a_server_that_does_not_answer_in_time_is_a_retryable_timeout(
-    receiver: Receiver, sender: KeepAliveSender
+    receiver: Receiver, sender: AiohttpSender
 ) -> None:
     receiver.stall()
 
@@ -192,7 +220,7 @@ def test_a_server_that_does_not_answer_in_time_is_a_retryable_timeout(
     "url",
     ["ftp://127.0.0.1/file", "file:///etc/passwd", "http://", "not a url", "http://[::1/x"],
 )
-def test_unusable_urls_are_not_retryable(url: str, sender: KeepAliveSender) -> None:
+def test_unusable_urls_are_not_retryable(url: str, sender: AiohttpSender) -> None:
     with pytest.raises(ChannelError) as caught:
         sender.send(request(url))
 
@@ -202,7 +230,7 @@ def test_unusable_urls_are_not_retryable(url: str, sender: KeepAliveSender) -> N
 def test_https_with_a_certificate_of_a_ca_in_the_bundle(
     https_receiver: Receiver, tls_files: TlsFiles
 ) -> None:
-    trusting = KeepAliveSender(ca_bundle=tls_files.ca_bundle)
+    trusting = AiohttpSender(ca_bundle=tls_files.ca_bundle)
     try:
         response = trusting.send(request(https_receiver.url("/secure")))
     finally:
@@ -213,7 +241,7 @@ def test_https_with_a_certificate_of_a_ca_in_the_bundle(
 
 
 def test_https_with_an_untrusted_certificate_is_a_retryable_tls_failure(
-    https_receiver: Receiver, sender: KeepAliveSender
+    https_receiver: Receiver, sender: AiohttpSender
 ) -> None:
     with pytest.raises(ChannelError) as caught:
         sender.send(request(https_receiver.url()))
@@ -225,7 +253,7 @@ def test_https_with_an_untrusted_certificate_is_a_retryable_tls_failure(
 
 
 def test_plain_http_to_an_https_server_fails_retryably(
-    https_receiver: Receiver, sender: KeepAliveSender
+    https_receiver: Receiver, sender: AiohttpSender
 ) -> None:
     with pytest.raises(ChannelError) as caught:
         sender.send(request(f"http://127.0.0.1:{https_receiver.port}/hook", timeout_seconds=2))
@@ -238,13 +266,13 @@ def test_a_ca_bundle_that_is_not_pem_is_a_configuration_error(tmp_path: Path) ->
     bundle.write_text("not a certificate")
 
     with pytest.raises(ConfigurationError) as caught:
-        KeepAliveSender(ca_bundle=bundle)
+        AiohttpSender(ca_bundle=bundle)
 
     assert caught.value.field == "http_ca_bundle"
 
 
 def test_one_sender_serves_many_threads(receiver: Receiver) -> None:
-    shared = KeepAliveSender(max_connections=4)
+    shared = AiohttpSender(max_connections=4)
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(
@@ -266,7 +294,7 @@ def test_requests_beyond_the_limit_wait_for_a_free_slot_within_their_timeout(
     receiver: Receiver,
 ) -> None:
     receiver.stall()
-    narrow = KeepAliveSender(max_connections=1)
+    narrow = AiohttpSender(max_connections=1)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             first = pool.submit(narrow.send, request(receiver.url("/first"), timeout_seconds=5))
@@ -283,4 +311,74 @@ def test_requests_beyond_the_limit_wait_for_a_free_slot_within_their_timeout(
 
     assert caught.value.retryable
     assert "free connection" in caught.value.message
+    assert receiver.requests_so_far() == []
+
+
+def test_send_many_sends_at_once_and_answers_in_order(receiver: Receiver) -> None:
+    receiver.together = threading.Barrier(6)
+    receiver.reply = Reply(status=202, body=b"accepted")
+    many = AiohttpSender(max_connections=10)
+    try:
+        outcomes = many.send_many([request(receiver.url(f"/hook/{n}")) for n in range(6)])
+    finally:
+        many.close()
+
+    # The receiver answers none before all six are waiting: they were in flight together.
+    assert not receiver.together.broken
+    assert [(o.status_code, o.body_excerpt) for o in outcomes if isinstance(o, HttpResponse)] == [
+        (202, "accepted")
+    ] * 6
+
+
+def test_send_many_reports_each_failure_in_its_place(
+    receiver: Receiver, sender: AiohttpSender
+) -> None:
+    receiver.reply = Reply(status=500, body=b"broken")
+    refused = f"http://127.0.0.1:{free_port()}/hook"
+
+    outcomes = sender.send_many(
+        [
+            request(receiver.url("/a")),
+            request(refused),
+            request("ftp://x/y"),
+            request(receiver.url("/b")),
+        ]
+    )
+
+    first, second, third, fourth = outcomes
+    assert isinstance(first, HttpResponse) and first.status_code == 500
+    assert isinstance(second, ChannelError) and second.retryable
+    assert "could not connect" in second.message
+    assert isinstance(third, ChannelError) and not third.retryable
+    assert isinstance(fourth, HttpResponse) and fourth.status_code == 500
+    assert sorted(got.path for got in receiver.requests_so_far()) == ["/a", "/b"]
+
+
+def test_send_many_of_nothing_is_nothing(sender: AiohttpSender) -> None:
+    assert sender.send_many([]) == []
+
+
+def test_a_closed_sender_starts_again_when_used(receiver: Receiver) -> None:
+    reopened = AiohttpSender()
+    try:
+        assert reopened.send(request(receiver.url("/before"))).status_code == 200
+        reopened.close()
+        reopened.close()
+        assert reopened.send(request(receiver.url("/after"))).status_code == 200
+    finally:
+        reopened.close()
+
+
+def test_a_header_with_a_line_break_is_refused_and_not_retried(
+    receiver: Receiver, sender: AiohttpSender
+) -> None:
+    injected = HttpRequest(
+        url=receiver.url(), body=b"{}", headers={"X-Note": "a\r\nX-Evil: 1"}, timeout_seconds=5
+    )
+
+    with pytest.raises(ChannelError) as caught:
+        sender.send(injected)
+
+    assert not caught.value.retryable
+    assert "could not be sent" in caught.value.message
     assert receiver.requests_so_far() == []
