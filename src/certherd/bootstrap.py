@@ -192,6 +192,14 @@ def _assemble(
         relay_factory=lambda config, password: SmtpMailRelay(config, password, clock=clock),
     )
     notification_signer = NotificationSigner(uow=uow, clock=clock, secrets=keystore, links=links)
+    functions = FunctionService(
+        uow=uow,
+        read_uow=read_uow,
+        clock=clock,
+        arns=arns,
+        secrets=keystore,
+        runner=ProcessFunctionRunner(),
+    )
     http = AiohttpSender(ca_bundle=settings.http_ca_bundle)
     topic_delivery = TopicDeliveryWorker(
         uow=uow,
@@ -205,6 +213,8 @@ def _assemble(
             mail=mail,
             renderer=JinjaMailRenderer(settings.email_templates_dir),
             queues=queues,
+            functions=functions,
+            arns=arns,
         ),
         subscriptions=subscriptions,
         queues=queues,
@@ -219,14 +229,6 @@ def _assemble(
         files=AtomicFileWriter(),
         commands=SubprocessRunner(),
         probe=SocketTlsProbe(),
-    )
-    functions = FunctionService(
-        uow=uow,
-        read_uow=read_uow,
-        clock=clock,
-        arns=arns,
-        secrets=keystore,
-        runner=ProcessFunctionRunner(),
     )
     resolver = SocketResolver()
     token_client = HttpxTokenClient(ca_bundle=settings.http_ca_bundle)

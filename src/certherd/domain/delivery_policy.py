@@ -70,7 +70,7 @@ MAX_RETRIES: Final = 100
 MAX_POLICY_SECONDS: Final = 3600
 
 CUSTOMISABLE_PROTOCOLS: Final = frozenset({"http", "https"})
-AWS_MANAGED_PROTOCOLS: Final = frozenset({"sqs", "function"})
+AWS_MANAGED_PROTOCOLS: Final = frozenset({"sqs", "function", "lambda"})
 CUSTOMER_MANAGED_PROTOCOLS: Final = frozenset({"email", "email-json", "apprise"})
 
 #: SNS's HTTP/S default: "up to three retries with a delay ... set at 20 seconds".

@@ -72,9 +72,11 @@ class RunState(StrEnum):
 
 
 class InvocationSource(StrEnum):
-    """Who asked for a run: a rule's target, or someone by hand (API, CLI)."""
+    """Who asked for a run: a rule's target, a topic's ``lambda`` subscription, or someone
+    by hand (API, CLI)."""
 
     RULE = "RULE"
+    TOPIC = "TOPIC"
     MANUAL = "MANUAL"
 
 
@@ -120,7 +122,7 @@ class FunctionInvocation:
 
     ``source`` says who asked; for a rule, ``rule_arn``, ``event_id`` and
     ``target_invocation_id`` (the rule target's invocation, whose retries each make a run
-    of their own) say which."""
+    of their own) say which; for a topic, ``subscription_arn`` and ``message_id``."""
 
     id: str
     account: str
@@ -137,6 +139,8 @@ class FunctionInvocation:
     rule_arn: str | None = None
     event_id: str | None = None
     target_invocation_id: str | None = None
+    subscription_arn: str | None = None
+    message_id: str | None = None
 
 
 def run_state(outcome: RunOutcome) -> RunState:

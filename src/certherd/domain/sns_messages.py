@@ -48,6 +48,7 @@ PROTOCOL_MESSAGE_KEYS: Final[Mapping[str, str]] = {
     "https": "https",
     "sqs": "sqs",
     "function": "lambda",
+    "lambda": "lambda",
     "apprise": "apprise",
 }
 _NAME_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")

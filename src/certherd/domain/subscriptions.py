@@ -67,6 +67,8 @@ class SubscriptionProtocol(StrEnum):
     HTTPS = "https"
     SQS = "sqs"
     FUNCTION = "function"
+    #: A registered function of the subscriber's account, by its ARN (SNS's ``lambda``).
+    LAMBDA = "lambda"
     APPRISE = "apprise"
 
     @property
@@ -197,6 +199,8 @@ def check_endpoint(
             )
     elif protocol is SubscriptionProtocol.SQS:
         parse_arn(endpoint, field=field, service="sqs")
+    elif protocol is SubscriptionProtocol.LAMBDA:
+        parse_arn(endpoint, field=field, service="lambda")
     elif protocol is SubscriptionProtocol.FUNCTION:
         try:
             argv = shlex.split(endpoint)

@@ -173,6 +173,22 @@ class FunctionService:
             target_invocation_id=invocation.id,
         )
 
+    def run_for_subscription(
+        self, *, account: str, name: str, payload: str, subscription_arn: str, message_id: str
+    ) -> FunctionInvocation:
+        """Run the function ``name`` of ``account`` with a topic's message (the Lambda
+        event of SNS) for the ``lambda`` subscription ``subscription_arn``; return the
+        record of the run. NotFoundError when there is no such function."""
+        function, environment = self._load(account, name)
+        return self._run(
+            function,
+            environment,
+            payload,
+            source=InvocationSource.TOPIC,
+            subscription_arn=subscription_arn,
+            message_id=message_id,
+        )
+
     def invocations(
         self,
         *,
@@ -219,6 +235,8 @@ class FunctionService:
         rule_arn: str | None = None,
         event_id: str | None = None,
         target_invocation_id: str | None = None,
+        subscription_arn: str | None = None,
+        message_id: str | None = None,
     ) -> FunctionInvocation:
         started = self._clock.now()
         outcome = self._runner.run(function, payload, environment)
@@ -238,6 +256,8 @@ class FunctionService:
             rule_arn=rule_arn,
             event_id=event_id,
             target_invocation_id=target_invocation_id,
+            subscription_arn=subscription_arn,
+            message_id=message_id,
         )
         with self._uow() as uow:
             # The function may have been deleted while it ran: its run is then not kept.

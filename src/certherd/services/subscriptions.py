@@ -155,7 +155,8 @@ class SubscriptionService:
         (a confirmation request is on its way); others are confirmed. Subscribing the same
         endpoint again returns the existing subscription (a pending one gets a new
         confirmation request). ``function`` subscriptions run commands on this server:
-        only callers with ``may_run_commands`` (administrators) may make them.
+        only callers with ``may_run_commands`` (administrators) may make them; ``lambda``
+        subscriptions run a registered function of the caller's own account.
 
         Raises ValidationError (the field at fault), PermissionDeniedError, NotFoundError,
         TopicAccessError.
@@ -172,6 +173,14 @@ class SubscriptionService:
             self._apprise.check(endpoint)
         if kind is SubscriptionProtocol.SQS:
             self._arns.queue_name(endpoint, field="Endpoint")
+        if kind is SubscriptionProtocol.LAMBDA:
+            account, _ = self._arns.function_name(endpoint, field="Endpoint")
+            if account != caller.account:
+                raise PermissionDeniedError(
+                    "a lambda subscription runs a function of the subscriber's own account "
+                    f"({caller.account or 'none'}); function policies are not supported",
+                    field="Endpoint",
+                )
         settings = parse_subscription_attributes(
             attributes or {},
             protocol=kind,

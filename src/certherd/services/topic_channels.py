@@ -1,7 +1,9 @@
 """How one delivery reaches its subscriber, protocol by protocol: what is sent (SNS's JSON
 envelope, the raw message, a readable mail, the Lambda event) and through which channel.
-The signed envelopes come from :mod:`.topic_envelopes`, made once per batch where the
-subscribers of a message share them.
+A ``lambda`` subscription runs a registered function of its account (:mod:`.functions`)
+with SNS's Lambda event; a ``function`` one runs its command line with the same event on
+standard input. The signed envelopes come from :mod:`.topic_envelopes`, made once per
+batch where the subscribers of a message share them.
 
 :meth:`TopicChannels.send` makes one attempt and reports it as an :class:`AttemptResult`;
 it never raises for a failed delivery. An http(s) endpoint succeeds with a 2xx answer;
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from certherd.domain.arns import ArnFactory
+from certherd.domain.functions import RunState
 from certherd.domain.queue_messages import MessageAttributeValue
 from certherd.domain.sns_envelopes import (
     function_event,
@@ -26,7 +30,7 @@ from certherd.domain.sns_envelopes import (
 from certherd.domain.sns_messages import sns_timestamp
 from certherd.domain.subscriptions import SubscriptionProtocol
 from certherd.domain.topic_deliveries import MAX_ERROR, DeliveryKind
-from certherd.errors import CertherdError
+from certherd.errors import CertherdError, NotFoundError
 from certherd.services.channel_ports import (
     AppriseSender,
     ChannelError,
@@ -39,6 +43,7 @@ from certherd.services.channel_ports import (
     MailRenderer,
     RenderInput,
 )
+from certherd.services.functions import FunctionService
 from certherd.services.mail import MailService, mail_content
 from certherd.services.notification_signing import NotificationSigner
 from certherd.services.ports import UnitOfWorkFactory
@@ -79,8 +84,12 @@ class TopicChannels:
         mail: MailService,
         renderer: MailRenderer,
         queues: QueueService,
+        functions: FunctionService,
+        arns: ArnFactory,
     ) -> None:
         self._uow = uow
+        self._functions = functions
+        self._arns = arns
         self._links = links
         self._http = http
         self._apprise = apprise
@@ -115,6 +124,8 @@ class TopicChannels:
             self._send_queue(job, now)
         elif protocol is SubscriptionProtocol.FUNCTION:
             self._run_function(job)
+        elif protocol is SubscriptionProtocol.LAMBDA:
+            self._invoke_function(job)
         elif protocol is SubscriptionProtocol.APPRISE:
             content = self._readable(job)
             self._apprise.notify(job.endpoint, title=content.subject, body=content.text)
@@ -204,25 +215,62 @@ class TopicChannels:
             uow.commit()
         self._queues.notify(queue_arn=job.endpoint)
 
+    def _invoke_function(self, job: DeliveryJob) -> None:
+        """Run the registered function the ``lambda`` subscription names, with SNS's Lambda
+        event. A function that does not exist (yet), exits with another status than 0 or
+        is killed at its timeout fails retryably; one that cannot be started does not."""
+        account, name = self._arns.function_name(job.endpoint, field="Endpoint")
+        if account != job.subscription.account:
+            raise ChannelError(
+                f"{job.endpoint} belongs to another account; function policies are not supported",
+                retryable=False,
+            )
+        try:
+            record = self._functions.run_for_subscription(
+                account=account,
+                name=name,
+                payload=self._lambda_event(job),
+                subscription_arn=job.subscription.arn,
+                message_id=job.delivery.message_id,
+            )
+        except NotFoundError:
+            raise ChannelError(f"function {name} does not exist", retryable=True) from None
+        latency = record.duration_ms
+        if record.state is RunState.SUCCEEDED:
+            return
+        if record.state is RunState.TIMED_OUT:
+            reason, retryable = "was killed at its timeout", True
+        elif record.state is RunState.FAILED:
+            reason, retryable = f"exited with status {record.exit_status}", True
+        else:
+            reason, retryable = f"could not be started: {record.error}", False
+        raise ChannelError(
+            f"function {name} {reason} (run {record.id})", retryable=retryable, latency_ms=latency
+        )
+
+    def _lambda_event(self, job: DeliveryJob) -> str:
+        """SNS's event for Lambda: one record with the message, signed."""
+        document = self.document(job)
+        event = function_event(
+            subscription_arn=job.subscription.arn,
+            message_id=job.delivery.message_id,
+            topic_arn=job.topic.arn,
+            subject=required(job.message).subject,
+            message=self.text_for(job),
+            timestamp=str(document["Timestamp"]),
+            signature_version=str(document["SignatureVersion"]),
+            signing_cert_url=str(document["SigningCertURL"]),
+            unsubscribe_url=str(document["UnsubscribeURL"]),
+            message_attributes=required(job.message).attributes,
+            sign=self._envelopes.signer_for(job.topic.settings.signature_version),
+        )
+        return json.dumps(event)
+
     def _run_function(self, job: DeliveryJob) -> None:
         if job.subscription.settings.raw_message_delivery:
             stdin = self.text_for(job)
         else:
-            document = self.document(job)
-            event = function_event(
-                subscription_arn=job.subscription.arn,
-                message_id=job.delivery.message_id,
-                topic_arn=job.topic.arn,
-                subject=required(job.message).subject,
-                message=self.text_for(job),
-                timestamp=str(document["Timestamp"]),
-                signature_version=str(document["SignatureVersion"]),
-                signing_cert_url=str(document["SigningCertURL"]),
-                unsubscribe_url=str(document["UnsubscribeURL"]),
-                message_attributes=required(job.message).attributes,
-                sign=self._envelopes.signer_for(job.topic.settings.signature_version),
-            )
-            stdin = json.dumps(event)
+            stdin = self._lambda_event(job)
         result = self._commands.run(
             shlex.split(job.endpoint),
             stdin=stdin.encode(),

@@ -1,6 +1,6 @@
 """Topic deliveries over real channels: an HTTP endpoint (confirmation handshake, signed
 notifications, retries at the policy's delays, dead-letter queue), mail into the mailbox,
-and a command run as a function."""
+a command run as a function and a registered function run by a ``lambda`` subscription."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from certherd.bootstrap import Container
 from certherd.domain.clock import FixedClock
 from certherd.domain.topic_deliveries import DeliveryKind, DeliveryState
-from certherd.errors import NotFoundError
+from certherd.errors import NotFoundError, PermissionDeniedError, ValidationError
 from certherd.pki.message_signing import verify_message
 from certherd.services.topics import Caller
 
@@ -168,3 +169,91 @@ def test_a_function_gets_the_lambda_event_on_stdin(
     assert record["EventSource"] == "aws:sns"
     assert record["Sns"]["Message"] == "deploy me"
     assert record["Sns"]["Subject"] is None
+
+
+def _notification(container: Container, account: str, subscription_arn: str) -> Any:
+    [delivery] = [
+        d
+        for d in container.deliveries.list(account, subscription_arn=subscription_arn).deliveries
+        if d.kind is DeliveryKind.NOTIFICATION
+    ]
+    return delivery
+
+
+def test_a_lambda_subscription_runs_the_registered_function_with_the_lambda_event(
+    container: Container, account: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    caller = Caller.of_account(account)
+    topic = container.topics.create(account, "alerts").arn
+    out = tmp_path / "event.json"
+    script = f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"
+    function = container.functions.create(
+        account=account, name="deploy", kind="command", command=[sys.executable, "-c", script]
+    )
+    # No administrator needed: the function is registered already.
+    subscription = container.subscriptions.subscribe(
+        caller, topic, "lambda", container.functions.arn(function)
+    )
+    assert not subscription.pending
+
+    message_id = container.publisher.publish(caller, topic, "renewed", subject="Renewed")
+    deliver_all(container, clock, until=timedelta(seconds=0))
+
+    [record] = json.loads(out.read_text())["Records"]
+    assert record["EventSubscriptionArn"] == subscription.arn
+    assert (record["Sns"]["Message"], record["Sns"]["Subject"]) == ("renewed", "Renewed")
+    assert record["Sns"]["MessageId"] == message_id
+    [run] = container.functions.invocations(account=account, name="deploy").invocations
+    assert (run.source.value, run.state.value) == ("TOPIC", "SUCCEEDED")
+    assert (run.subscription_arn, run.message_id) == (subscription.arn, message_id)
+    assert _notification(container, account, subscription.arn).state is DeliveryState.DELIVERED
+
+
+def test_a_lambda_subscription_retries_a_failing_or_missing_function(
+    container: Container, account: str, clock: FixedClock
+) -> None:
+    caller = Caller.of_account(account)
+    topic = container.topics.create(account, "alerts").arn
+    container.functions.create(
+        account=account, name="flaky", kind="command", command=[sys.executable, "-c", "exit(3)"]
+    )
+    failing = container.subscriptions.subscribe(
+        caller, topic, "lambda", f"arn:aws:lambda:us-east-1:{account}:function:flaky"
+    )
+    missing = container.subscriptions.subscribe(
+        caller, topic, "lambda", f"arn:aws:lambda:us-east-1:{account}:function:not-yet"
+    )
+
+    container.publisher.publish(caller, topic, "renewed")
+    deliver_all(container, clock, until=timedelta(seconds=0))
+
+    for subscription, error in (
+        (failing, "function flaky exited with status 3"),
+        (missing, "function not-yet does not exist"),
+    ):
+        delivery = _notification(container, account, subscription.arn)
+        # SNS's policy for functions: the first attempt and 3 immediate retries, then
+        # retries 1 s apart and on.
+        assert delivery.state is DeliveryState.PENDING
+        assert delivery.attempts == 4
+        assert error in (delivery.last_error or "")
+
+
+def test_a_lambda_subscription_needs_a_function_arn_of_the_callers_account(
+    container: Container, account: str
+) -> None:
+    caller = Caller.of_account(account)
+    topic = container.topics.create(account, "alerts").arn
+
+    with pytest.raises(ValidationError) as not_a_function:
+        container.subscriptions.subscribe(
+            caller, topic, "lambda", f"arn:aws:sqs:us-east-1:{account}:queue"
+        )
+    with pytest.raises(PermissionDeniedError) as other_account:
+        container.subscriptions.subscribe(
+            caller, topic, "lambda", "arn:aws:lambda:us-east-1:210987654321:function:theirs"
+        )
+
+    assert not_a_function.value.field == "Endpoint"
+    assert other_account.value.field == "Endpoint"
+    assert container.subscriptions.list(account).subscriptions == []

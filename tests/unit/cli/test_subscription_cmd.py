@@ -110,6 +110,18 @@ def test_create_for_a_queue_by_name_with_a_dead_letter_queue_by_name(fake_api: F
     }
 
 
+def test_create_for_a_function_by_name(fake_api: FakeApi) -> None:
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:renew-hook"
+    fake_api.answer("GET", "/v1/functions/renew-hook", {"FunctionArn": function})
+    fake_api.answer("POST", "/v1/subscriptions", {"SubscriptionArn": SUB_ARN})
+    result = run(
+        "subscription", "create", TOPIC_ARN, "--protocol", "lambda", "--endpoint", "renew-hook"
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert fake_api.calls[-1].body["Protocol"] == "lambda"
+    assert fake_api.calls[-1].body["Endpoint"] == function
+
+
 def test_an_endpoint_holding_a_token_can_come_from_a_file(
     fake_api: FakeApi, tmp_path: Path
 ) -> None:
@@ -135,6 +147,7 @@ def test_an_endpoint_holding_a_token_can_come_from_a_file(
         ([*EMAIL, "--filter-scope", "Body"], "Body"),
         ([*EMAIL, "--attribute", "RawMessageDelivery=true", "--raw"], "RawMessageDelivery is also"),
         ([*EMAIL, "--dead-letter-queue", "bad name"], "neither a queue name nor an ARN"),
+        (["--protocol", "lambda", "--endpoint", "a b"], "neither a function name nor an ARN"),
     ],
 )
 def test_create_usage_errors_exit_2_before_any_request(

@@ -392,7 +392,7 @@ def test_disabling_overrides_makes_the_topic_win() -> None:
     )
 
 
-@pytest.mark.parametrize("protocol", ["sqs", "function"])
+@pytest.mark.parametrize("protocol", ["sqs", "function", "lambda"])
 def test_queues_and_functions_follow_the_aws_managed_policy(protocol: str) -> None:
     own = SubscriptionDeliveryPolicy(FAST, throttle_policy=ThrottlePolicy(1))
     policy = effective_policy(protocol, topic=TopicDeliveryPolicy(SLOW), subscription=own)

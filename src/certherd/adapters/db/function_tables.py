@@ -68,6 +68,8 @@ function_invocations = Table(
     Column("rule_arn", String(ARN)),
     Column("event_id", String(ID)),
     Column("target_invocation_id", String(ID)),
+    Column("subscription_arn", String(ARN)),
+    Column("message_id", String(ID)),
     Column("started_at", UtcDateTime, nullable=False),
     Column("duration_ms", Float, nullable=False),
     Column("state", String(ENUM), nullable=False),

@@ -100,6 +100,8 @@ def _invocation(row: sa.Row[Any]) -> FunctionInvocation:
         rule_arn=row.rule_arn,
         event_id=row.event_id,
         target_invocation_id=row.target_invocation_id,
+        subscription_arn=row.subscription_arn,
+        message_id=row.message_id,
     )
 
 
@@ -118,6 +120,8 @@ class SqlFunctionInvocationRepository:
                 rule_arn=invocation.rule_arn,
                 event_id=invocation.event_id,
                 target_invocation_id=invocation.target_invocation_id,
+                subscription_arn=invocation.subscription_arn,
+                message_id=invocation.message_id,
                 started_at=invocation.started_at,
                 duration_ms=invocation.duration_ms,
                 state=invocation.state.value,

@@ -91,6 +91,8 @@ class FunctionInvocationOut(_Out):
     rule_arn: str | None = None
     event_id: str | None = None
     target_invocation_id: str | None = None
+    subscription_arn: str | None = None
+    message_id: str | None = None
 
 
 class FunctionInvocationListOut(_Out):

@@ -68,6 +68,8 @@ def _run(record: FunctionInvocation) -> JSON:
         "RuleArn": record.rule_arn,
         "EventId": record.event_id,
         "TargetInvocationId": record.target_invocation_id,
+        "SubscriptionArn": record.subscription_arn,
+        "MessageId": record.message_id,
     }
 
 

@@ -187,7 +187,7 @@ class PublishBatchOut(_Out):
 class SubscribeBody(_Body):
     topic_arn: Text = Field(max_length=_MAX_TEXT, description="The topic's ARN (or its name).")
     protocol: Text = Field(
-        max_length=64, description="email, email-json, http, https, sqs, function, apprise."
+        max_length=64, description="email, email-json, http, https, sqs, lambda, function, apprise."
     )
     endpoint: Text = Field(max_length=8192)
     attributes: dict[str, AttributeValue] | None = Field(

@@ -38,6 +38,7 @@ __all__ = [
 
 _TOPIC_NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _QUEUE_NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_FUNCTION_NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NAME_VALUE_RE: Final = re.compile(r"(?P<name>[^=]+)=(?P<value>.*)", re.S)
 _MESSAGE_ATTRIBUTE_RE: Final = re.compile(
     r"(?P<name>[^=:]+)(:(?P<type>[A-Za-z]+(\.[A-Za-z0-9_.-]+)?))?=(?P<value>.*)", re.S
@@ -122,6 +123,21 @@ def queue_arn(client: ApiClient, value: str, *, option: str) -> str:
     arn = found.get("QueueArn") if isinstance(found, dict) else None
     if not isinstance(arn, str):
         raise CliError(f"the server did not describe the queue {value!r}")
+    return arn
+
+
+def function_arn(client: ApiClient, value: str, *, option: str) -> str:
+    """A function's ARN from its ARN or its name (looked up); exit code 2 for anything
+    else."""
+    text = value.strip()
+    if text.startswith("arn:"):
+        return text
+    if not _FUNCTION_NAME_RE.fullmatch(text):
+        raise CliError(f"{option}: {value!r} is neither a function name nor an ARN", exit_code=2)
+    found = client.get(path("functions", text))
+    arn = found.get("FunctionArn") if isinstance(found, dict) else None
+    if not isinstance(arn, str):
+        raise CliError(f"the server did not describe the function {value!r}")
     return arn
 
 

@@ -14,6 +14,7 @@ from certherd.entrypoints.cli.options import OutputOption
 from certherd.entrypoints.cli.output import console, emit_json, table
 from certherd.entrypoints.cli.sns_args import (
     file_value,
+    function_arn,
     json_option,
     name_values,
     queue_arn,
@@ -67,6 +68,7 @@ class Protocol(StrEnum):
     https = "https"
     sqs = "sqs"
     function = "function"
+    lambda_ = "lambda"
     apprise = "apprise"
 
 
@@ -83,8 +85,8 @@ def create(
     endpoint: Annotated[
         str,
         typer.Option(
-            help="Email address, http(s) URL, queue (name or ARN), command line or Apprise "
-            "URL; @FILE reads it from a file (for URLs holding tokens).",
+            help="Email address, http(s) URL, queue or function (name or ARN), command "
+            "line or Apprise URL; @FILE reads it from a file (for URLs holding tokens).",
         ),
     ],
     filter_policy: Annotated[
@@ -140,6 +142,8 @@ def create(
     target_endpoint = file_value(endpoint, what="endpoint")
     if protocol is Protocol.sqs:
         target_endpoint = queue_arn(client, target_endpoint, option="--endpoint")
+    elif protocol is Protocol.lambda_:
+        target_endpoint = function_arn(client, target_endpoint, option="--endpoint")
     body: dict[str, Any] = {
         "TopicArn": topic_arn(client, topic),
         "Protocol": protocol.value,
