@@ -12,6 +12,7 @@ acting for the rule: the topic's policy must allow that.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -23,6 +24,7 @@ from typing import Final
 from certherd.domain.clock import Clock
 from certherd.domain.queue_messages import MessageAttributeValue
 from certherd.domain.sns_messages import (
+    SnsPublishError,
     check_message,
     check_message_attributes,
     check_subject,
@@ -54,6 +56,8 @@ __all__ = [
 #: PublishBatch takes at most 10 entries, of at most 256 KiB together [SNS API].
 MAX_BATCH_ENTRIES: Final = 10
 MAX_BATCH_BYTES: Final = 262_144
+#: SNS's batch entry ids: 1 to 80 letters, digits, hyphens and underscores.
+_ENTRY_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
 def message_context(message_id: str) -> str:
@@ -177,9 +181,10 @@ class Publisher:
         self, caller: Caller, topic_arn: str, entries: Sequence[PublishEntry]
     ) -> BatchResult[str]:
         """PublishBatch: each valid entry published (in one transaction), each invalid one
-        reported with SNS's error code. Raises ValidationError for an empty batch, more
-        than 10 entries, repeated ids or a batch over 256 KiB; NotFoundError and
-        TopicAccessError as :meth:`publish`."""
+        reported with SNS's error code (``InvalidParameter``, or ``ParameterValueInvalid``
+        for a message attribute). Raises ValidationError for an empty batch, more than 10
+        entries, an id that is not 1-80 letters, digits, ``-`` or ``_``, repeated ids or a
+        batch over 256 KiB; NotFoundError and TopicAccessError as :meth:`publish`."""
         if not entries:
             raise ValidationError(
                 "There should be at least one PublishBatchRequestEntry in the request.",
@@ -191,6 +196,13 @@ class Publisher:
                 field="PublishBatchRequestEntries",
             )
         ids = [entry.id for entry in entries]
+        for index, entry_id in enumerate(ids):
+            if not isinstance(entry_id, str) or not _ENTRY_ID_RE.fullmatch(entry_id):
+                raise ValidationError(
+                    "The Id of a batch entry in a batch request doesn't abide by the "
+                    "specification: 1 to 80 letters, digits, hyphens or underscores.",
+                    field=f"PublishBatchRequestEntries[{index}].Id",
+                )
         if len(set(ids)) != len(ids):
             raise ValidationError(
                 "Two or more batch entries in the request have the same Id.",
@@ -208,7 +220,8 @@ class Publisher:
                     )
                 )
             except ValidationError as exc:
-                failed.append(BatchFailure(entry.id, "InvalidParameter", str(exc)))
+                code = exc.code if isinstance(exc, SnsPublishError) else "InvalidParameter"
+                failed.append(BatchFailure(entry.id, code, str(exc)))
         if sum(item.size for _, item in checked) > MAX_BATCH_BYTES:
             raise LimitExceededError(
                 f"The length of all the messages put together is more than the limit "

@@ -222,7 +222,8 @@ def test_publish_batch(api: Api) -> None:
     assert [s["Id"] for s in result["Successful"]] == ["ok", "also-ok"]
     assert all(s["MessageId"] for s in result["Successful"])
     assert [f["Id"] for f in result["Failed"]] == ["empty", "attr"]
-    assert all(f["SenderFault"] and f["Code"] and f["Message"] for f in result["Failed"])
+    assert all(f["SenderFault"] and f["Message"] for f in result["Failed"])
+    assert [f["Code"] for f in result["Failed"]] == ["InvalidParameter", "ParameterValueInvalid"]
     assert "MessageAttributes.n" in result["Failed"][1]["Message"]
 
     empty = api.post("/v1/topics/batch/publish-batch", json={"PublishBatchRequestEntries": []})
@@ -232,6 +233,11 @@ def test_publish_batch(api: Api) -> None:
         "/v1/topics/batch/publish-batch", json={"PublishBatchRequestEntries": twice}
     )
     assert_problem(repeated, 400, "PublishBatchRequestEntries")
+    bad_id = [{"Id": "ok", "Message": "m"}, {"Id": "not ok!", "Message": "n"}]
+    refused = api.post(
+        "/v1/topics/batch/publish-batch", json={"PublishBatchRequestEntries": bad_id}
+    )
+    assert_problem(refused, 400, "PublishBatchRequestEntries[1].Id")
 
 
 def test_allow_events(api: Api) -> None:
