@@ -57,6 +57,9 @@ class TopicRepository(Protocol):
 
     def counts(self, topic_id: str) -> SubscriptionCounts: ...
 
+    def counts_many(self, topic_ids: Sequence[str]) -> dict[str, SubscriptionCounts]:
+        """The subscription counts of each of ``topic_ids``, read at once."""
+
 
 class SubscriptionRepository(Protocol):
     def add(self, subscription: Subscription) -> None: ...

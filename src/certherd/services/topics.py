@@ -34,6 +34,7 @@ from certherd.domain.topic_policy import (
     with_statement,
 )
 from certherd.domain.topics import (
+    SubscriptionCounts,
     Topic,
     TopicSettings,
     check_topic_name,
@@ -80,6 +81,8 @@ class TopicAccessError(PermissionDeniedError):
 class TopicPage:
     topics: list[Topic]
     next_token: str | None
+    #: Each topic's subscription counts, by topic id.
+    counts: dict[str, SubscriptionCounts]
 
 
 def normal_delivery_policy(text: str) -> str:
@@ -179,14 +182,15 @@ class TopicService:
         )
 
     def list(self, account: str, *, next_token: str | None = None) -> TopicPage:
-        """The account's topics by name, 100 a page."""
+        """The account's topics by name, 100 a page, with their subscription counts."""
         validate_account_id(account)
         after = _decode_token(next_token) if next_token else None
         with self._uow() as uow:
             found = uow.topics.page(account, after=after, limit=MAX_LIST_TOPICS + 1)
-        page = found[:MAX_LIST_TOPICS]
+            page = found[:MAX_LIST_TOPICS]
+            counts = uow.topics.counts_many([topic.id for topic in page])
         more = len(found) > MAX_LIST_TOPICS
-        return TopicPage(page, _encode_token(page[-1].name) if more else None)
+        return TopicPage(page, _encode_token(page[-1].name) if more else None, counts)
 
     # -- attributes --------------------------------------------------------------------------
 

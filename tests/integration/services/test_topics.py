@@ -90,12 +90,21 @@ def test_the_event_bus_needs_the_policy_to_allow_it(container: Container, accoun
     assert len(statements["Statement"]) == 2
 
 
-def test_list_pages_by_name(container: Container, account: str) -> None:
+def test_list_pages_by_name_with_each_topics_counts(container: Container, account: str) -> None:
     for name in ("c", "a", "b"):
         container.topics.create(account, name)
+    caller = Caller.of_account(account)
+    b_arn = f"arn:aws:sns:us-east-1:{account}:b"
+    container.subscriptions.subscribe(caller, b_arn, "email", "ops@example.com")
+    container.subscriptions.subscribe(caller, b_arn, "sqs", f"arn:aws:sqs:us-east-1:{account}:q")
+
     page = container.topics.list(account)
+
     assert [t.name for t in page.topics] == ["a", "b", "c"]
     assert page.next_token is None
+    counts = {t.name: page.counts[t.id] for t in page.topics}
+    assert (counts["b"].confirmed, counts["b"].pending) == (1, 1)
+    assert (counts["a"].confirmed, counts["a"].pending) == (0, 0)
 
 
 def test_delete_is_idempotent(container: Container, account: str) -> None:

@@ -122,18 +122,26 @@ class SqlTopicRepository:
         self._write_tags(topic_id, tags)
 
     def counts(self, topic_id: str) -> SubscriptionCounts:
-        found: dict[str, int] = dict(
-            self._conn.execute(
-                sa.select(_s.state, sa.func.count())
-                .where(_s.topic_id == topic_id)
-                .group_by(_s.state)
-            ).all()
-        )
-        return SubscriptionCounts(
-            confirmed=found.get(SubscriptionState.CONFIRMED.value, 0),
-            pending=found.get(SubscriptionState.PENDING_CONFIRMATION.value, 0),
-            deleted=found.get(SubscriptionState.DELETED.value, 0),
-        )
+        return self.counts_many([topic_id])[topic_id]
+
+    def counts_many(self, topic_ids: Sequence[str]) -> dict[str, SubscriptionCounts]:
+        found: dict[str, dict[str, int]] = {topic_id: {} for topic_id in topic_ids}
+        if topic_ids:
+            rows = self._conn.execute(
+                sa.select(_s.topic_id, _s.state, sa.func.count())
+                .where(_s.topic_id.in_(list(found)))
+                .group_by(_s.topic_id, _s.state)
+            )
+            for topic_id, state, count in rows:
+                found[topic_id][state] = count
+        return {
+            topic_id: SubscriptionCounts(
+                confirmed=states.get(SubscriptionState.CONFIRMED.value, 0),
+                pending=states.get(SubscriptionState.PENDING_CONFIRMATION.value, 0),
+                deleted=states.get(SubscriptionState.DELETED.value, 0),
+            )
+            for topic_id, states in found.items()
+        }
 
     def _write_tags(self, topic_id: str, tags: Iterable[Tag]) -> None:
         rows = [{"topic_id": topic_id, "key": t.key, "value": t.value} for t in tags]

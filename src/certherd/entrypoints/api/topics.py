@@ -113,15 +113,15 @@ def list_topics(
     page = c.topics.list(account, next_token=next_token)
     summaries = []
     for topic in page.topics:
-        attributes = c.topics.attributes(_caller(account), topic.arn)
+        counts = page.counts[topic.id]
         summaries.append(
             {
                 "TopicArn": topic.arn,
                 "Name": topic.name,
                 "DisplayName": topic.settings.display_name or "",
                 "Encrypted": topic.encrypted,
-                "SubscriptionsConfirmed": int(attributes["SubscriptionsConfirmed"]),
-                "SubscriptionsPending": int(attributes["SubscriptionsPending"]),
+                "SubscriptionsConfirmed": counts.confirmed,
+                "SubscriptionsPending": counts.pending,
             }
         )
     return {"Topics": summaries, "NextToken": page.next_token}
