@@ -48,6 +48,7 @@ from certherd.services.finding_target import FindingTarget
 from certherd.services.findings import FindingService
 from certherd.services.function_target import FunctionTarget
 from certherd.services.functions import FunctionService
+from certherd.services.history import HistoryRetention
 from certherd.services.issuing import IssuingService
 from certherd.services.keys import rewrap_all
 from certherd.services.lifecycle import LifecycleEngine
@@ -104,6 +105,7 @@ class Container:
     links: SnsLinks
     notification_signer: NotificationSigner
     topic_delivery: TopicDeliveryWorker
+    history: HistoryRetention
     deliveries: DeliveryRecords
     http: AiohttpSender
     connections: ConnectionService
@@ -305,6 +307,7 @@ def _assemble(
         links=links,
         notification_signer=notification_signer,
         topic_delivery=topic_delivery,
+        history=HistoryRetention(uow=uow, days=settings.history_days),
         deliveries=DeliveryRecords(uow=uow, clock=clock),
         findings=findings,
         functions=functions,

@@ -40,6 +40,8 @@ CERTHERD_HTTP_CA_BUNDLE  http_ca_bundle              unset: the system's CAs (PE
                                                      extra CAs https subscribers may use)
 CERTHERD_DESTINATIONS_ALLOW_PRIVATE destinations_allow_private true: HTTP destinations may be on
                                                      private and loopback addresses
+CERTHERD_HISTORY_DAYS    history_days                90 (days events, delivery records,
+                                                     mail and runs are kept; 0: for ever)
 ======================== =========================== ======================================
 
 Nothing here touches the file system beyond reading the TOML file; creating the data
@@ -110,6 +112,10 @@ class Settings:
     #: Whether HTTP destinations may be on private and loopback addresses (link-local and
     #: cloud metadata addresses never may).
     destinations_allow_private: bool = True
+    #: For how many days the record of what happened (events, deliveries and their
+    #: attempts, published messages, the local mailbox, function and deployment runs) is
+    #: kept; 0 keeps it for ever.
+    history_days: int = 90
 
     @property
     def is_sqlite(self) -> bool:
@@ -187,6 +193,7 @@ def load_settings(
         email_templates_dir=values.get("email_templates_dir"),
         http_ca_bundle=values.get("http_ca_bundle"),
         destinations_allow_private=values.get("destinations_allow_private", True),
+        history_days=values.get("history_days", 90),
     )
 
 
@@ -337,6 +344,7 @@ _FIELDS: Final[Mapping[str, Callable[[object], object]]] = {
     "email_templates_dir": _path,
     "http_ca_bundle": _path,
     "destinations_allow_private": _bool,
+    "history_days": _int_between(0, 36500),
 }
 
 

@@ -52,6 +52,7 @@ def test_environment_sets_every_field(tmp_path: Path) -> None:
         "CERTHERD_CA_RESTORE_DAYS": "7",
         "CERTHERD_LOG_LEVEL": "debug",
         "CERTHERD_CREDENTIALS_FILE": str(tmp_path / "c.json"),
+        "CERTHERD_HISTORY_DAYS": "0",
     }
     settings = load_settings(env=env)
     assert settings.data_dir == tmp_path
@@ -67,6 +68,7 @@ def test_environment_sets_every_field(tmp_path: Path) -> None:
     assert settings.ca_restore_days == 7
     assert settings.log_level == "DEBUG"
     assert settings.credentials_file == tmp_path / "c.json"
+    assert settings.history_days == 0
 
 
 def test_public_url_defaults_to_host_and_port() -> None:
@@ -127,6 +129,7 @@ def test_empty_variables_count_as_unset() -> None:
         ("CERTHERD_PARTITION", "azure", "CERTHERD_PARTITION: must be an AWS partition"),
         ("CERTHERD_REGION", "US East", "CERTHERD_REGION: must be a region name"),
         ("CERTHERD_DATABASE_URL", "not a url", "CERTHERD_DATABASE_URL: must be a database URL"),
+        ("CERTHERD_HISTORY_DAYS", "-1", "CERTHERD_HISTORY_DAYS: must be an integer between 0"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str, message: str) -> None:

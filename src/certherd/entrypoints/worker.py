@@ -134,13 +134,14 @@ EVENT_POLL_SECONDS = 0.05
 def build_worker(container: Container) -> Worker:
     """The worker of one certherd process: routing, delivery to rule targets and to topic
     subscribers, lifecycle ticks, replays, and the retention of queue messages, archived
-    events and expired subscriptions.
+    events, expired subscriptions and history.
 
     Routing and delivery poll every 50 ms when idle (a PutEvents call reaches its targets'
     queues in about that), and a publish to a topic in this process wakes the delivery to
     its subscribers at once; the lifecycle ticks every ``settings.tick_seconds`` (each tick
     does only what the ledger has not seen done); replays move on every second while any is active;
-    expired queue messages and archived events are swept every minute.
+    expired queue messages, archived events and history past ``settings.history_days``
+    are swept every minute.
     """
     clock = container.clock
 
@@ -161,7 +162,9 @@ def build_worker(container: Container) -> Worker:
         container.queues.sweep_expired()
         container.archives.sweep(clock.now())
         container.subscriptions.purge_expired()
-        return 0
+        # While history is found, the job runs again at once: a backlog (after the
+        # retention was shortened, say) goes in bounded steps rather than one long one.
+        return container.history.sweep(clock.now())
 
     prepared = False
 

@@ -31,6 +31,7 @@ from certherd.services.event_ports import (
 )
 from certherd.services.finding_ports import FindingRepository
 from certherd.services.function_ports import FunctionInvocationRepository, FunctionRepository
+from certherd.services.history_ports import HistoryRepository
 from certherd.services.topic_ports import (
     MailboxRepository,
     MailRelayRepository,
@@ -217,6 +218,7 @@ class UnitOfWork(Protocol):
     function_invocations: FunctionInvocationRepository
     connections: ConnectionRepository
     api_destinations: ApiDestinationRepository
+    history: HistoryRepository
 
     def __enter__(self) -> Self: ...
 

@@ -143,6 +143,8 @@ events = Table(
         sqlite_where=text("routed_at IS NULL"),
         postgresql_where=text("routed_at IS NULL"),
     ),
+    # The history sweep's question: which events came in before a cutoff.
+    Index(None, "ingested_at"),
 )
 
 invocations = Table(
@@ -174,4 +176,6 @@ invocations = Table(
     UniqueConstraint("event_id", "rule_id", "target_id"),
     # The delivery workers' question: which pending invocations are due.
     Index(None, "state", "next_attempt_at"),
+    # The history sweep's: which finished before a cutoff.
+    Index(None, "finished_at"),
 )

@@ -138,6 +138,8 @@ topic_deliveries = Table(
     Index(None, "account", "created_at", "id"),
     Index(None, "subscription_id", "state"),
     Index(None, "message_id"),
+    # The history sweep's question: which deliveries finished before a cutoff.
+    Index(None, "finished_at"),
 )
 
 delivery_attempts = Table(

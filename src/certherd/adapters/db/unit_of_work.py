@@ -23,6 +23,7 @@ from certherd.adapters.db.functions_repo import (
     SqlFunctionInvocationRepository,
     SqlFunctionRepository,
 )
+from certherd.adapters.db.history_repo import SqlHistoryRepository
 from certherd.adapters.db.invocations_repo import SqlInvocationRepository
 from certherd.adapters.db.ledger_repo import SqlLedgerRepository
 from certherd.adapters.db.lifecycle_repo import SqlLifecycleRepository
@@ -61,6 +62,7 @@ from certherd.services.event_ports import (
 )
 from certherd.services.finding_ports import FindingRepository
 from certherd.services.function_ports import FunctionInvocationRepository, FunctionRepository
+from certherd.services.history_ports import HistoryRepository
 from certherd.services.ports import (
     AccountRepository,
     AuthorityRepository,
@@ -128,6 +130,7 @@ class SqlUnitOfWork:
     function_invocations: FunctionInvocationRepository
     connections: ConnectionRepository
     api_destinations: ApiDestinationRepository
+    history: HistoryRepository
 
     def __init__(
         self, engine: sa.Engine, *, clock: Clock | None = None, read_only: bool = False
@@ -187,6 +190,7 @@ class SqlUnitOfWork:
         self.function_invocations = SqlFunctionInvocationRepository(connection)
         self.connections = SqlConnectionRepository(connection)
         self.api_destinations = SqlApiDestinationRepository(connection)
+        self.history = SqlHistoryRepository(connection)
         return self
 
     def __exit__(
