@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from certherd.adapters.db.column_types import UtcDateTime
@@ -138,8 +139,14 @@ topic_deliveries = Table(
     Index(None, "account", "created_at", "id"),
     Index(None, "subscription_id", "state"),
     Index(None, "message_id"),
-    # The history sweep's question: which deliveries finished before a cutoff.
-    Index(None, "finished_at"),
+    # The history sweep's question: which deliveries finished before a cutoff. Partial,
+    # so that a delivery costs it nothing until it is finished.
+    Index(
+        None,
+        "finished_at",
+        sqlite_where=text("finished_at IS NOT NULL"),
+        postgresql_where=text("finished_at IS NOT NULL"),
+    ),
 )
 
 delivery_attempts = Table(
