@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -60,6 +61,12 @@ class FileWriter(Protocol):
         """Put each ``<name>.previous`` back in place of ``<name>`` (atomically); returns the
         paths restored. Raises DeployError when a previous version is missing (then nothing
         was restored)."""
+
+    def hold(self, directory: str, *, timeout_seconds: float) -> AbstractContextManager[None]:
+        """Hold ``directory`` for one run: an exclusive lock, across the threads and
+        processes of this host, waiting up to ``timeout_seconds`` for a run that holds it.
+        Raises DeployError when that run does not end in time or the directory does not
+        exist."""
 
 
 class TlsProbe(Protocol):

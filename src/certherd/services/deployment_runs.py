@@ -2,7 +2,9 @@
 
 The files are written and the command run outside every transaction; the run record, the
 ``Certificate Deployed`` / ``Certificate Deployment Failed`` event and the certificate's
-``InUseBy`` are then written together in one. A failed run leaves the new files in place
+``InUseBy`` are then written together in one. Runs of one deployment, rollbacks included,
+take turns: each holds the deployment's directory while it writes, runs the command and
+verifies. A failed run leaves the new files in place
 (``deploy rollback`` puts the previous ones back and runs the command again). The private
 key is written in clear to its files (mode ``KeyMode``) and never logged or recorded.
 """
@@ -10,7 +12,8 @@ key is written in clear to its files (mode ``KeyMode``) and never logged or reco
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -46,6 +49,8 @@ from certherd.services.ports import SecretBox, UnitOfWorkFactory
 __all__ = ["Deployer", "Material", "Stage", "render_files"]
 
 _REASON_CHARS: Final = 500
+#: How much longer than the run holding a deployment's directory may take another waits.
+_HOLD_MARGIN_SECONDS: Final = 30.0
 
 
 class Stage(StrEnum):
@@ -158,13 +163,14 @@ class Deployer:
         started = self._clock.now()
         written: list[str] = []
         try:
-            try:
-                written = self._files.restore(
-                    deployment.directory, [spec.name for spec in deployment.files]
-                )
-            except DeployError as exc:
-                raise _Failed(Stage.WRITE, str(exc)) from None
-            self._command(deployment)
+            with self._holding(deployment):
+                try:
+                    written = self._files.restore(
+                        deployment.directory, [spec.name for spec in deployment.files]
+                    )
+                except DeployError as exc:
+                    raise _Failed(Stage.WRITE, str(exc)) from None
+                self._command(deployment)
             outcome, reason = RunOutcome.ROLLED_BACK, None
         except _Failed as failure:
             outcome, reason = RunOutcome.FAILED, f"rollback: {failure.reason}"
@@ -233,14 +239,15 @@ class Deployer:
                 status = effective_status(cert, started).value
                 raise _Failed(Stage.WRITE, f"the certificate is {status}; only ISSUED ones deploy")
             files = render_files(deployment, material)
-            try:
-                written = self._files.write(
-                    deployment.directory, files, owner=deployment.owner, group=deployment.group
-                )
-            except DeployError as exc:
-                raise _Failed(Stage.WRITE, str(exc)) from None
-            self._command(deployment)
-            verified = self._verify(deployment, material)
+            with self._holding(deployment):
+                try:
+                    written = self._files.write(
+                        deployment.directory, files, owner=deployment.owner, group=deployment.group
+                    )
+                except DeployError as exc:
+                    raise _Failed(Stage.WRITE, str(exc)) from None
+                self._command(deployment)
+                verified = self._verify(deployment, material)
         except _Failed as exc:
             failure = exc
         run = DeploymentRun(
@@ -259,6 +266,24 @@ class Deployer:
         )
         self._record(deployment, run, failure, verified, written)
         return run
+
+    @contextmanager
+    def _holding(self, deployment: Deployment) -> Iterator[None]:
+        """One run at a time per deployment directory: a run that finds another one there
+        waits for it (as long as that one may take: its command and its verification),
+        then fails at WRITE."""
+        check = deployment.verification
+        wait = (
+            deployment.command_timeout_seconds
+            + (check.timeout_seconds if check is not None else 0.0)
+            + _HOLD_MARGIN_SECONDS
+        )
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(self._files.hold(deployment.directory, timeout_seconds=wait))
+            except DeployError as exc:
+                raise _Failed(Stage.WRITE, str(exc)) from None
+            yield
 
     def _command(self, deployment: Deployment) -> None:
         if not deployment.command:

@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,26 @@ def test_a_failing_command_is_a_failed_run_and_rollback_restores_the_files(
         RunOutcome.SUCCEEDED,
     ]
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_two_runs_of_one_deployment_take_turns(
+    container: Container, account: str, issuing_ca: CertificateAuthority, out: Path
+) -> None:
+    arn = _cert(container, account, issuing_ca)
+    log = out.parent / "runs.log"
+    command = ("sh", "-c", f"echo start >> {log}; sleep 0.3; echo end >> {log}")
+    container.deployments.create(
+        account,
+        _spec(out, Selector(certificate_arn=arn), files=ALL_FILES[2:4], command=command),
+        password=None,
+    )
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: container.deployer.run(account, "web"), range(2)))
+
+    assert [run.outcome for [run] in runs] == [RunOutcome.SUCCEEDED] * 2
+    # Each run wrote, reloaded and finished before the other began.
+    assert log.read_text().split() == ["start", "end", "start", "end"]
 
 
 def test_a_missing_directory_fails_the_run_without_leaving_files(

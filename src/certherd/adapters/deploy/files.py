@@ -9,18 +9,23 @@ after a crash a file is either its old or its new version, never a mix.
 
 from __future__ import annotations
 
+import fcntl
 import grp
 import os
 import pwd
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Final
 
 from certherd.services.deploy_ports import DeployError, RenderedFile
 
 __all__ = ["PREVIOUS_SUFFIX", "AtomicFileWriter"]
 
 PREVIOUS_SUFFIX = ".previous"
+_LOCK_POLL_SECONDS: Final = 0.05
 
 
 def _uid(owner: str | None) -> int:
@@ -122,6 +127,36 @@ class AtomicFileWriter:
         except OSError as exc:
             raise DeployError(f"cannot restore in {directory}: {_reason(exc)}") from None
         return restored
+
+    @contextmanager
+    def hold(self, directory: str, *, timeout_seconds: float) -> Iterator[None]:
+        folder = Path(directory)
+        if not folder.is_dir():
+            raise DeployError(f"the directory {directory} does not exist")
+        try:
+            # The directory itself is locked: no file of certherd's is left beside the
+            # deployed ones.
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise DeployError(f"cannot lock {directory}: {_reason(exc)}") from None
+        try:
+            # flock belongs to the open file: another thread's open conflicts as well as
+            # another process's.
+            deadline = time.monotonic() + timeout_seconds
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise DeployError(
+                            f"another run of this deployment still holds {directory} after "
+                            f"{timeout_seconds:g}s"
+                        ) from None
+                    time.sleep(_LOCK_POLL_SECONDS)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     @staticmethod
     def _stage(directory: Path, spec: RenderedFile, uid: int, gid: int) -> Path:
