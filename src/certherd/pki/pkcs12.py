@@ -53,3 +53,19 @@ def pem_identity(pem: bytes) -> tuple[str, str]:
     """:func:`served_identity` of the first certificate of ``pem``."""
     cert = x509.load_pem_x509_certificate(pem)
     return served_identity(cert.public_bytes(serialization.Encoding.DER))
+
+
+def pem_server_name(pem: bytes) -> str:
+    """The name to ask a server for the first certificate of ``pem`` by: its first DNS
+    name, else its common name ("" when it has neither). Raises ValueError when ``pem``
+    holds no certificate."""
+    cert = x509.load_pem_x509_certificate(pem)
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        dns = names.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        dns = []
+    if dns:
+        return str(dns[0])
+    common = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(common[0].value) if common else ""

@@ -62,6 +62,9 @@ class FileWriter(Protocol):
         paths restored. Raises DeployError when a previous version is missing (then nothing
         was restored)."""
 
+    def read(self, directory: str, name: str) -> bytes:
+        """The content of the file ``name`` in ``directory``. Raises DeployError."""
+
     def hold(self, directory: str, *, timeout_seconds: float) -> AbstractContextManager[None]:
         """Hold ``directory`` for one run: an exclusive lock, across the threads and
         processes of this host, waiting up to ``timeout_seconds`` for a run that holds it.

@@ -33,7 +33,7 @@ from certherd.domain.deployments import (
 from certherd.errors import NotFoundError
 from certherd.pki.keys import PrivateKey, private_key_to_pem
 from certherd.pki.parse import load_certificate, load_chain
-from certherd.pki.pkcs12 import pem_identity, pkcs12_bundle, served_identity
+from certherd.pki.pkcs12 import pem_identity, pem_server_name, pkcs12_bundle, served_identity
 from certherd.services.certificate_events import announce
 from certherd.services.channel_ports import ChannelError, CommandRunner
 from certherd.services.deploy_ports import DeployError, FileWriter, RenderedFile, TlsProbe
@@ -51,6 +51,8 @@ __all__ = ["Deployer", "Material", "Stage", "render_files"]
 _REASON_CHARS: Final = 500
 #: How much longer than the run holding a deployment's directory may take another waits.
 _HOLD_MARGIN_SECONDS: Final = 30.0
+#: The kinds of file whose first PEM certificate is the deployed certificate.
+_CERTIFICATE_FIRST: Final = frozenset({FileKind.CERTIFICATE, FileKind.FULLCHAIN, FileKind.BUNDLE})
 
 
 class Stage(StrEnum):
@@ -154,7 +156,8 @@ class Deployer:
 
     def rollback(self, account: str, name: str) -> DeploymentRun:
         """Put the previous version of every file back (``<name>.previous``), run the
-        post-deploy command and record a ROLLED_BACK run (FAILED when either failed).
+        post-deploy command, check (when the deployment verifies) that the server presents
+        the restored certificate, and record a ROLLED_BACK run (FAILED when a step failed).
         Raises NotFoundError for an unknown deployment."""
         with self._uow() as uow:
             deployment = load_deployment(uow, account, name)
@@ -171,9 +174,13 @@ class Deployer:
                 except DeployError as exc:
                     raise _Failed(Stage.WRITE, str(exc)) from None
                 self._command(deployment)
+                self._verify_restored(deployment)
             outcome, reason = RunOutcome.ROLLED_BACK, None
         except _Failed as failure:
-            outcome, reason = RunOutcome.FAILED, f"rollback: {failure.reason}"
+            outcome, reason = (
+                RunOutcome.FAILED,
+                f"rollback: {failure.stage.value}: {failure.reason}",
+            )
         run = DeploymentRun(
             id=str(uuid.uuid4()),
             account=account,
@@ -315,7 +322,36 @@ class Deployer:
         if check is None:
             return False
         expected = pem_identity(material.certificate_pem.encode())
-        server_name = check.server_name or material.certificate.domain_name
+        self._check_served(deployment, expected, material.certificate.domain_name)
+        return True
+
+    def _verify_restored(self, deployment: Deployment) -> None:
+        """After a rollback: the server presents the certificate the files now hold (read
+        from the first file that starts with it, when the deployment writes one)."""
+        if deployment.verification is None:
+            return
+        spec = next((f for f in deployment.files if f.kind in _CERTIFICATE_FIRST), None)
+        if spec is None:
+            return
+        try:
+            pem = self._files.read(deployment.directory, spec.name)
+        except DeployError as exc:
+            raise _Failed(Stage.VERIFY, str(exc)) from None
+        try:
+            expected, name = pem_identity(pem), pem_server_name(pem)
+        except ValueError:
+            raise _Failed(
+                Stage.VERIFY, f"{spec.name} holds no PEM certificate after the rollback"
+            ) from None
+        self._check_served(deployment, expected, name)
+
+    def _check_served(
+        self, deployment: Deployment, expected: tuple[str, str], domain_name: str
+    ) -> None:
+        check = deployment.verification
+        if check is None:
+            return
+        server_name = check.server_name or domain_name
         try:
             served = self._probe.served(
                 check.host,
@@ -333,7 +369,6 @@ class Deployer:
                 f"{check.host}:{check.port} ({server_name}) serves serial {serial}, "
                 f"not the deployed {expected[0]}",
             )
-        return True
 
     def _record(
         self,

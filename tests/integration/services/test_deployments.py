@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,16 @@ from cryptography import x509
 from certherd.bootstrap import Container
 from certherd.domain.authority import CertificateAuthority
 from certherd.domain.certificate import RenewalEligibility, renewal_eligibility
-from certherd.domain.deployments import FileKind, FileSpec, RunOutcome, Selector
+from certherd.domain.deployments import FileKind, FileSpec, RunOutcome, Selector, Verification
 from certherd.domain.invocations import Invocation, InvocationState
 from certherd.domain.tags import Tag
 from certherd.errors import ConflictError, NotFoundError, ValidationError
 from certherd.pki.parse import serial_to_string
 from certherd.services.deployments import DeploymentSpec
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "channels"))
+
+from channel_servers import running_receiver, write_tls_files
 
 PASSWORD = "s3cret-pass"
 ALL_FILES = (
@@ -218,6 +223,39 @@ def test_two_runs_of_one_deployment_take_turns(
     assert [run.outcome for [run] in runs] == [RunOutcome.SUCCEEDED] * 2
     # Each run wrote, reloaded and finished before the other began.
     assert log.read_text().split() == ["start", "end", "start", "end"]
+
+
+def test_a_rollback_checks_that_the_server_presents_the_restored_certificate(
+    container: Container,
+    account: str,
+    issuing_ca: CertificateAuthority,
+    out: Path,
+    tmp_path: Path,
+) -> None:
+    arn = _cert(container, account, issuing_ca)
+    # A real TLS server that presents a certificate of its own, never the deployed one.
+    (tmp_path / "other-server").mkdir()
+    tls = write_tls_files(tmp_path / "other-server")
+    with running_receiver(tls.server_context()) as server:
+        check = Verification(host="127.0.0.1", port=server.port, timeout_seconds=0.5)
+        container.deployments.create(
+            account,
+            _spec(out, Selector(certificate_arn=arn), files=ALL_FILES[2:4], verification=check),
+            password=None,
+        )
+        [first] = container.deployer.run(account, "web")
+        container.certificates.renew(account=account, arn=arn)
+        [second] = container.deployer.run(account, "web")
+        rolled = container.deployer.rollback(account, "web")
+
+    assert (first.outcome, second.outcome) == (RunOutcome.FAILED, RunOutcome.FAILED)
+    assert first.reason is not None and first.reason.startswith("VERIFY: 127.0.0.1:")
+    # The files are back, but the server does not present them: the rollback says so.
+    assert _serial_of(out / "fullchain.pem") == first.serial
+    assert rolled.outcome is RunOutcome.FAILED
+    assert rolled.reason is not None
+    assert rolled.reason.startswith(f"rollback: VERIFY: 127.0.0.1:{server.port}")
+    assert f"not the deployed {first.serial}" in rolled.reason
 
 
 def test_a_missing_directory_fails_the_run_without_leaving_files(

@@ -128,6 +128,13 @@ class AtomicFileWriter:
             raise DeployError(f"cannot restore in {directory}: {_reason(exc)}") from None
         return restored
 
+    def read(self, directory: str, name: str) -> bytes:
+        path = Path(directory) / name
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise DeployError(f"cannot read {path}: {_reason(exc)}") from None
+
     @contextmanager
     def hold(self, directory: str, *, timeout_seconds: float) -> Iterator[None]:
         folder = Path(directory)
