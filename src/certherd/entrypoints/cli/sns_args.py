@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,8 +38,6 @@ __all__ = [
 ]
 
 _TOPIC_NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,256}")
-_QUEUE_NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,80}")
-_FUNCTION_NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NAME_VALUE_RE: Final = re.compile(r"(?P<name>[^=]+)=(?P<value>.*)", re.S)
 _MESSAGE_ATTRIBUTE_RE: Final = re.compile(
     r"(?P<name>[^=:]+)(:(?P<type>[A-Za-z]+(\.[A-Za-z0-9_.-]+)?))?=(?P<value>.*)", re.S
@@ -114,30 +113,42 @@ def subscription_path(value: str, *rest: str) -> str:
 
 def queue_arn(client: ApiClient, value: str, *, option: str) -> str:
     """A queue's ARN from its ARN or its name (looked up); exit code 2 for anything else."""
-    text = value.strip()
-    if text.startswith("arn:"):
-        return text
-    if not _QUEUE_NAME_RE.fullmatch(text):
-        raise CliError(f"{option}: {value!r} is neither a queue name nor an ARN", exit_code=2)
-    found = client.get(path("queues", text))
-    arn = found.get("QueueArn") if isinstance(found, dict) else None
-    if not isinstance(arn, str):
-        raise CliError(f"the server did not describe the queue {value!r}")
-    return arn
+    return _arn_of(client, value, option=option, kind=_QUEUE)
 
 
 def function_arn(client: ApiClient, value: str, *, option: str) -> str:
     """A function's ARN from its ARN or its name (looked up); exit code 2 for anything
     else."""
+    return _arn_of(client, value, option=option, kind=_FUNCTION)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A kind of resource named by ARN or by name: how its names look, and where the API
+    describes one."""
+
+    what: str
+    name_re: re.Pattern[str]
+    collection: str
+    arn_key: str
+
+
+_QUEUE: Final = _Named("queue", re.compile(r"[A-Za-z0-9_-]{1,80}"), "queues", "QueueArn")
+_FUNCTION: Final = _Named(
+    "function", re.compile(r"[A-Za-z0-9_-]{1,64}"), "functions", "FunctionArn"
+)
+
+
+def _arn_of(client: ApiClient, value: str, *, option: str, kind: _Named) -> str:
     text = value.strip()
     if text.startswith("arn:"):
         return text
-    if not _FUNCTION_NAME_RE.fullmatch(text):
-        raise CliError(f"{option}: {value!r} is neither a function name nor an ARN", exit_code=2)
-    found = client.get(path("functions", text))
-    arn = found.get("FunctionArn") if isinstance(found, dict) else None
+    if not kind.name_re.fullmatch(text):
+        raise CliError(f"{option}: {value!r} is neither a {kind.what} name nor an ARN", exit_code=2)
+    found = client.get(path(kind.collection, text))
+    arn = found.get(kind.arn_key) if isinstance(found, dict) else None
     if not isinstance(arn, str):
-        raise CliError(f"the server did not describe the function {value!r}")
+        raise CliError(f"the server did not describe the {kind.what} {value!r}")
     return arn
 
 
