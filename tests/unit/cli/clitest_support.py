@@ -20,6 +20,8 @@ class Call:
     raw_path: str  # as sent, percent-encoded
     params: dict[str, str]
     body: Any
+    #: How long the client would wait for the answer (httpx's read timeout), in seconds.
+    read_timeout: float | None = None
 
 
 class FakeApi:
@@ -43,6 +45,7 @@ class FakeApi:
                 raw_path=request.url.raw_path.decode("ascii").split("?", 1)[0],
                 params=dict(request.url.params),
                 body=body,
+                read_timeout=request.extensions.get("timeout", {}).get("read"),
             )
         )
         answers = self._answers.get((request.method, request.url.path))

@@ -90,6 +90,14 @@ def test_invoke_sends_the_payload_from_a_file(fake_api: FakeApi, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert fake_api.only.body == {"Payload": {"detail": {"n": 1}}}
     assert "SUCCEEDED" in result.output and "done" in result.output
+    # The answer comes when the run ends: the CLI waits longer than the longest run.
+    assert (fake_api.only.read_timeout or 0) > 900
+
+
+def test_other_requests_wait_the_usual_minute(fake_api: FakeApi) -> None:
+    fake_api.answer("GET", "/v1/functions/hook/invocations", {"Invocations": []})
+    assert run("function", "invocations", "hook").exit_code == 0
+    assert fake_api.only.read_timeout == 60
 
 
 def test_invoke_exits_1_when_the_run_failed(fake_api: FakeApi) -> None:

@@ -105,8 +105,14 @@ class ApiClient:
     def get(self, url: str, *, params: Params | None = None) -> Any:
         return self.request("GET", url, params=params)
 
-    def post(self, url: str, body: object | None = None) -> Any:
-        return self.request("POST", url, json=body if body is not None else {})
+    def post(
+        self, url: str, body: object | None = None, *, wait_seconds: float | None = None
+    ) -> Any:
+        """POST ``body``; ``wait_seconds``: how long the answer may take, when longer than
+        the usual 60 s (a function run, say)."""
+        return self.request(
+            "POST", url, json=body if body is not None else {}, wait_seconds=wait_seconds
+        )
 
     def put(self, url: str, body: object) -> Any:
         return self.request("PUT", url, json=body)
@@ -118,10 +124,16 @@ class ApiClient:
         return self.request("DELETE", url, params=params)
 
     def request(
-        self, method: str, url: str, *, params: Params | None = None, json: object = None
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Params | None = None,
+        json: object = None,
+        wait_seconds: float | None = None,
     ) -> Any:
         """Send a request; return the decoded JSON answer, or None for an empty one."""
-        response = self.send(method, url, params=params, json=json)
+        response = self.send(method, url, params=params, json=json, wait_seconds=wait_seconds)
         if not response.content:
             return None
         try:
@@ -144,13 +156,15 @@ class ApiClient:
         params: Params | None = None,
         json: object = None,
         accept: str | None = None,
+        wait_seconds: float | None = None,
     ) -> httpx.Response:
         """Send a request and return the 2xx response; raise CliError/ApiError otherwise."""
         query = {key: value for key, value in (params or {}).items() if value is not None}
         headers = {"Accept": accept} if accept else None
+        timeout = _TIMEOUT if wait_seconds is None else httpx.Timeout(wait_seconds, connect=10.0)
         try:
             response = self._http.request(
-                method, url, params=query or None, json=json, headers=headers
+                method, url, params=query or None, json=json, headers=headers, timeout=timeout
             )
         except httpx.ConnectError as exc:
             raise CliError(self._unreachable(exc)) from None

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final
 
 import typer
 
+from certherd.domain.functions import MAX_TIMEOUT_SECONDS
 from certherd.entrypoints.cli.client import path
 from certherd.entrypoints.cli.errors import CliError
 from certherd.entrypoints.cli.json_input import json_value
@@ -16,6 +17,9 @@ from certherd.entrypoints.cli.output import console, describe, emit_json, table
 from certherd.entrypoints.cli.state import state_of
 
 __all__ = ["app", "function_name"]
+
+#: How much longer than the longest run the CLI waits for the server's answer.
+_ANSWER_MARGIN_SECONDS: Final = 30.0
 
 app = typer.Typer(
     help="Functions (what Lambda functions are to EventBridge): commands or Python entry "
@@ -190,7 +194,16 @@ def invoke(
     """Run a function now and wait for it; exit status 1 when the run did not succeed."""
     source = payload[1:] if payload.startswith("@") else payload
     event = json_value(source, what="payload")
-    answer = state_of(ctx).client(ctx).post(_path(function, "invocations"), {"Payload": event})
+    # The server answers when the run ends: within the function's timeout (900 s at most).
+    answer = (
+        state_of(ctx)
+        .client(ctx)
+        .post(
+            _path(function, "invocations"),
+            {"Payload": event},
+            wait_seconds=MAX_TIMEOUT_SECONDS + _ANSWER_MARGIN_SECONDS,
+        )
+    )
     if state_of(ctx).json(output):
         emit_json(answer)
     else:
